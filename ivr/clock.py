@@ -1,0 +1,89 @@
+"""The one clock: every timer in the engine reads it; nothing else touches wall time."""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+RATE = 16_000
+"""Engine sample rate: time is counted in samples at this rate, so it never drifts."""
+
+
+class Clock(Protocol):
+    """What the engine reads: the current call time and one-shot timers."""
+
+    def now(self) -> float: ...
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> TimerHandle: ...
+
+
+@dataclass(order=True)
+class TimerHandle:
+    """A pending timer; `cancel()` makes it a no-op."""
+
+    deadline: int
+    seq: int
+    callback: Callable[[], None] = field(compare=False)
+    cancelled: bool = field(default=False, compare=False)
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class SampleClock:
+    """Call time counted in audio samples, advanced by whoever moves the audio.
+
+    Under replay the engine advances it by each frame it consumes (a 30 s call runs as fast as
+    the detectors); live, the sound card's sample counter advances it, so timers follow the
+    device's own clock. Deadlines are whole samples: a 5 s wait is exactly 80 000 samples.
+    """
+
+    def __init__(self) -> None:
+        self._samples = 0
+        self._timers: list[TimerHandle] = []
+        self._seq = itertools.count()
+
+    def now(self) -> float:
+        return self._samples / RATE
+
+    @property
+    def samples(self) -> int:
+        return self._samples
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> TimerHandle:
+        handle = TimerHandle(self._samples + round(delay * RATE), next(self._seq), callback)
+        heapq.heappush(self._timers, handle)
+        return handle
+
+    def advance(self, samples: int) -> None:
+        """Move time forward; timers are fired separately by `run_due`."""
+        self._samples += samples
+
+    def run_due(self) -> None:
+        """Fire, in deadline order, every timer whose deadline has passed."""
+        while self._timers and self._timers[0].deadline <= self._samples:
+            handle = heapq.heappop(self._timers)
+            if not handle.cancelled:
+                handle.callback()
+
+    def next_deadline(self) -> float | None:
+        """When the next live timer is due, or None."""
+        while self._timers and self._timers[0].cancelled:
+            heapq.heappop(self._timers)
+        return self._timers[0].deadline / RATE if self._timers else None
+
+
+def wall_time() -> datetime:
+    """Calendar time for records (when a call happened), never for timing."""
+    return datetime.now(UTC)
+
+
+def stopwatch() -> Callable[[], float]:
+    """A wall-clock stopwatch for benchmarks and progress displays only."""
+    start = time.perf_counter()
+    return lambda: time.perf_counter() - start

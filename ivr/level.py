@@ -1,0 +1,71 @@
+"""Speech levels: ITU-T P.56 active speech level, gain to a target level, click-free fades."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.ndimage import maximum_filter1d
+from scipy.signal import lfilter
+
+from ivr.clock import RATE
+
+SILENCE_DB = -100.0
+_MARGIN_DB = 15.9
+_TIME_CONSTANT_S = 0.03
+_HANGOVER_S = 0.2
+
+
+def active_level_db(x: np.ndarray, rate: int = RATE) -> float:
+    """Active speech level of float audio in dBFS (P.56 method B); -100 for silence."""
+    x = np.asarray(x, np.float64)
+    if not len(x) or not np.any(x):
+        return SILENCE_DB
+    g = np.exp(-1.0 / (rate * _TIME_CONSTANT_S))
+    envelope = lfilter([1 - g], [1, -g], lfilter([1 - g], [1, -g], np.abs(x)))
+    hangover = max(1, int(_HANGOVER_S * rate))
+    energy = np.sum(x * x)
+    thresholds = 2.0 ** -np.arange(15, -1, -0.5)
+    last: tuple[float, float] | None = None
+    for c in thresholds:
+        above = envelope >= c
+        if not above.any():
+            break
+        active = np.count_nonzero(maximum_filter1d(above.view(np.uint8), hangover, origin=-(hangover // 2)))
+        level = 10 * np.log10(energy / active + 1e-30)
+        diff = level - 20 * np.log10(c)
+        if diff <= _MARGIN_DB:
+            if last is None:
+                return float(level)
+            prev_level, prev_diff = last
+            frac = (prev_diff - _MARGIN_DB) / (prev_diff - diff) if prev_diff != diff else 0.0
+            return float(prev_level + frac * (level - prev_level))
+        last = (level, diff)
+    return float(last[0]) if last else SILENCE_DB
+
+
+def rms_db(x: np.ndarray) -> float:
+    """Plain RMS level of float audio in dBFS."""
+    if not len(x):
+        return SILENCE_DB
+    return max(SILENCE_DB, float(10 * np.log10(np.mean(np.square(x, dtype=np.float64)) + 1e-30)))
+
+
+def normalise(x: np.ndarray, target_db: float, rate: int = RATE) -> np.ndarray:
+    """Scale float audio so its active speech level is `target_db`, peaks kept below 0 dBFS."""
+    level = active_level_db(x, rate)
+    if level <= SILENCE_DB:
+        return x
+    y = x * 10 ** ((target_db - level) / 20)
+    peak = np.max(np.abs(y))
+    return y * (0.99 / peak) if peak > 0.99 else y
+
+
+def fade(x: np.ndarray, seconds: float, rate: int = RATE) -> np.ndarray:
+    """Raised-cosine fade-in and fade-out, so audio starts and ends without a click (ANS-3)."""
+    n = min(int(seconds * rate), len(x) // 2)
+    if n == 0:
+        return x
+    ramp = 0.5 - 0.5 * np.cos(np.linspace(0, np.pi, n))
+    y = x.astype(np.float64, copy=True)
+    y[:n] *= ramp
+    y[-n:] *= ramp[::-1]
+    return y

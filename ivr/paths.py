@@ -1,0 +1,16 @@
+"""Where flows and audio live: beside the package in a checkout, or where the user says."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def flows_dir() -> Path:
+    return Path(os.environ.get("IVR_FLOWS_DIR", ROOT / "flows"))
+
+
+def audio_dir() -> Path:
+    return Path(os.environ.get("IVR_AUDIO_DIR", ROOT / "audio"))

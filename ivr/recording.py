@@ -1,0 +1,53 @@
+"""Call recordings (caller left, IVR right), streamed to disk and published atomically."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import wave
+from pathlib import Path
+from types import TracebackType
+
+import numpy as np
+
+from ivr.audio import Samples
+from ivr.clock import RATE
+from ivr.errors import IvrError
+
+
+class CallRecorder:
+    """Writes a two-channel WAV frame by frame; the file appears only when the call is done."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+        except OSError as e:
+            raise IvrError(f"--record: cannot write {path} ({e.strerror})") from None
+        self._tmp = Path(tmp)
+        os.close(fd)
+        self._wav = wave.open(tmp, "wb")  # noqa: SIM115 - open for the whole call, closed in close()
+        self._wav.setnchannels(2)
+        self._wav.setsampwidth(2)
+        self._wav.setframerate(RATE)
+
+    def add(self, caller: Samples, ivr: Samples) -> None:
+        self._wav.writeframes(np.column_stack([caller, ivr]).astype("<i2").tobytes())
+
+    def close(self) -> None:
+        self._wav.close()
+        os.replace(self._tmp, self.path)
+
+    def abort(self) -> None:
+        self._wav.close()
+        self._tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> CallRecorder:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.abort()

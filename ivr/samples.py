@@ -1,0 +1,39 @@
+"""The built-in sample callers under audio/calls, made deterministically."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ivr.audio import to_int16, write_wav
+
+SAMPLE_RATE = 8000
+"""Telephone rate: the samples also exercise the engine's conversion."""
+
+
+def silent_call(seconds: float = 60.0) -> np.ndarray:
+    """A caller who never says anything: digital silence."""
+    return np.zeros(int(seconds * SAMPLE_RATE), np.int16)
+
+
+def hiss_call(seconds: float = 60.0, level_dbfs: float = -40.0, seed: int = 7) -> np.ndarray:
+    """A caller's line carrying only hiss: band-limited white noise at a steady level."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(int(seconds * SAMPLE_RATE))
+    x *= 10 ** (level_dbfs / 20) / np.sqrt(np.mean(x**2))
+    return to_int16(x)
+
+
+SAMPLES = {"silent.wav": silent_call, "hiss.wav": hiss_call}
+
+
+def ensure_samples(calls_dir: Path) -> list[Path]:
+    """Write any missing sample call; returns the paths of all of them."""
+    paths = []
+    for name, make in SAMPLES.items():
+        path = calls_dir / name
+        if not path.is_file():
+            write_wav(path, [make()], SAMPLE_RATE)
+        paths.append(path)
+    return paths

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs everything the IVR and its tests need on a fresh Debian machine (run as root or
+# with sudo available): the apt packages, then a virtualenv in .venv with the project in it.
+# Safe to run again: it only installs what is missing or changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(espeak-ng libespeak-ng1 sox alsa-utils libportaudio2 pulseaudio pulseaudio-utils
+              libasound2-plugins baresip sip-tester python3-venv)
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+PY="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv" >&2
+  "$PY" -m venv .venv
+fi
+stamp=$(cat pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)
+if [ "$(cat .venv/.installed 2>/dev/null)" != "$stamp" ]; then
+  echo "setup: installing Python packages into .venv" >&2
+  pip_install() { .venv/bin/python -m pip install -q --disable-pip-version-check "$@" 2>&1 | { grep -v "^WARNING: Location" || true; }; }
+  pip_install -e '.[dev]'
+  # silero-vad ships the ONNX model we use; its own Python code needs torch, which we don't.
+  pip_install --no-deps 'silero-vad==6.2.3'
+  echo "$stamp" > .venv/.installed
+fi
