@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
-import tempfile
 import importlib.util
 import json
 import os
+import shutil
+import tempfile
 from functools import cache
 from pathlib import Path
 

@@ -1,0 +1,115 @@
+"""The `ivr` command as a user runs it: help, one-line errors, timelines, recordings, checks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ivr.audio import write_wav
+from ivr.paths import ROOT
+
+IVR = str(Path(sys.executable).parent / "ivr")
+
+
+def ivr(*args: str, audio_dir: Path, check: bool = False) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "IVR_AUDIO_DIR": str(audio_dir)}
+    return subprocess.run([IVR, *args], capture_output=True, text=True, env=env, check=check, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def audio_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cli-audio")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [[], ["replay"], ["demo"], ["prompts", "build"], ["flows", "check"], ["flows", "graph"]],
+)
+def test_every_command_explains_itself(args: list[str], audio_dir: Path) -> None:
+    out = ivr(*args, "--help", audio_dir=audio_dir)
+    assert out.returncode == 0 and "usage: ivr" in out.stdout
+    assert len(out.stdout.splitlines()) > 5
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["replay", "missing.wav"], "ivr: missing.wav: no such file"),
+        (["replay", "pyproject.toml"], "ivr: pyproject.toml: not a readable PCM WAV file"),
+        (["replay", "SILENT", "--flow", "nope"], "ivr: --flow: no flow named 'nope'"),
+        (["replay", "SILENT", "--model", "/no/model"], "ivr: --model: /no/model is not a Vosk model directory"),
+        (["replay", "SILENT", "--record", "out.mp3"], "ivr: --record: out.mp3 must end in .wav"),
+        (["replay", "SILENT", "--record", "/proc/nope/out.wav", "--model", "none"], "ivr: --record: cannot write"),
+    ],
+)
+def test_bad_input_is_one_line_and_nonzero(args: list[str], message: str, audio_dir: Path, tmp_path: Path) -> None:
+    silent = tmp_path / "silent.wav"
+    write_wav(silent, [np.zeros(8000, np.int16)], 8000)
+    out = ivr(*[str(silent) if a == "SILENT" else a for a in args], audio_dir=audio_dir)
+    assert out.returncode == 2
+    assert out.stderr.startswith(message), out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
+    assert list(tmp_path.glob("*.part")) == [] and not Path("out.mp3").exists()
+
+
+def test_replay_json_and_record(audio_dir: Path, tmp_path: Path) -> None:
+    caller = tmp_path / "caller.wav"
+    write_wav(caller, [np.zeros(8000 * 12, np.int16)], 8000)
+    record = tmp_path / "call.wav"
+    out = ivr("replay", str(caller), "--json", "--record", str(record), "--model", "none", audio_dir=audio_dir)
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert all(set(e) >= {"t", "event"} and round(e["t"], 3) == e["t"] for e in lines)
+    assert [e["event"] for e in lines][:3] == ["answered", "state", "prompt_started"]
+    assert lines[2]["rule"] == "ANS-2" and "客服代表王芳" in lines[2]["text"]
+    assert lines[-2] == {"t": 12.0, "event": "hangup", "by": "caller", "rule": "CLOSE-1"}
+    with wave.open(str(record)) as w:
+        assert (w.getnchannels(), w.getframerate(), w.getnframes()) == (2, 16000, 12 * 16000)
+        both = np.frombuffer(w.readframes(w.getnframes()), "<i2").reshape(-1, 2)
+    assert not both[:, 0].any() and both[:, 1].any()  # caller silent on the left, the IVR on the right
+
+
+def test_demo_runs_the_silent_script_with_the_real_model(audio_dir: Path) -> None:
+    out = ivr("demo", audio_dir=audio_dir)
+    assert out.returncode == 0, out.stderr
+    assert "«您好，软件事业部12号，客服代表王芳很高兴为您服务，请问有什么可以帮助您！»" in out.stdout
+    assert "对不起，您的电话没有声音，请您换一部电话再次打来，好吗？再见！" in out.stdout
+    assert out.stdout.strip().splitlines()[-1].split()[1:] == ["hangup", "by=ivr", "rule=SIL-1"]
+    assert (audio_dir / "calls" / "silent.wav").is_file()
+
+
+def test_prompts_build_shows_progress_and_fills_the_cache(tmp_path: Path) -> None:
+    out = ivr("prompts", "build", audio_dir=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "hotline: [########################] 5/5" in out.stderr
+    # silent_again (SIL-1) and greet_back (GRT-1) say the same words: one cached rendering.
+    assert len(list((tmp_path / "prompts" / "cache").glob("*.wav"))) == 4
+    again = ivr("prompts", "build", audio_dir=tmp_path)
+    assert again.stdout.startswith("0 prompt(s) rendered")
+
+
+def test_flows_check_points_at_file_and_line(tmp_path: Path, audio_dir: Path) -> None:
+    ok = ivr("flows", "check", audio_dir=audio_dir)
+    assert ok.returncode == 0 and "hotline.yaml: ok" in ok.stdout
+    text = (ROOT / "flows" / "hotline.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace("text: 您好！请问有什么可以帮助您？", "text: 喂，说吧！"), encoding="utf-8")
+    line = next(i for i, t in enumerate(bad.read_text().splitlines(), 1) if t == "  silent_hello:")
+    out = ivr("flows", "check", str(bad), audio_dir=audio_dir)
+    assert out.returncode == 1
+    assert out.stdout.strip() == f"{bad}:{line}: FORBID-1: prompt 'silent_hello' says the forbidden «喂，说吧»"
+
+
+def test_flows_graph_writes_a_diagram(tmp_path: Path, audio_dir: Path) -> None:
+    target = tmp_path / "hotline.mmd"
+    out = ivr("flows", "graph", "-o", str(target), audio_dir=audio_dir)
+    assert out.returncode == 0
+    diagram = target.read_text()
+    assert diagram.startswith("stateDiagram-v2") and "silent_goodbye --> silent_hangup" in diagram

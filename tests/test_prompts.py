@@ -1,0 +1,66 @@
+"""Prompts: real espeak-ng speech, cached by text/voice/rate, levelled (HEAR-4), faded (ANS-3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import speech
+
+from ivr.audio import FRAME, to_float, write_wav
+from ivr.errors import IvrError
+from ivr.flow import Flow
+from ivr.level import active_level_db
+from ivr.prompts import PromptAudioSettings, PromptStore
+from ivr.tts import Pyttsx3Synthesizer
+
+
+def test_every_prompt_is_real_mandarin_speech_at_one_level(hotline: Flow, prompts: PromptStore) -> None:
+    levels = []
+    for pid in hotline.prompts:
+        audio = prompts.get(hotline.text(pid))
+        x = to_float(audio.samples)
+        assert len(audio.samples) % FRAME == 0
+        assert 1.0 < audio.duration < 15.0
+        assert abs(x[0]) < 1e-3 and abs(x[-1]) < 1e-3  # ANS-3: starts and ends at silence
+        assert np.max(np.abs(np.diff(x[:160]))) < 0.05  # no step at the start: a fade, not a jump
+        levels.append(active_level_db(x))
+    assert max(levels) - min(levels) < 0.5  # HEAR-4
+    assert np.mean(levels) == pytest.approx(-26.0, abs=0.5)
+
+
+def test_pinyin_voice_reads_hanzi_as_mandarin(hotline: Flow, prompts: PromptStore) -> None:
+    """Plain `cmn` spells hanzi out as letters and digits: far longer than the Mandarin reading."""
+    synth = Pyttsx3Synthesizer()
+    text = hotline.text("silent_again")
+    mandarin, rate = synth.render(text, "cmn-latn-pinyin", 175)
+    assert 2.0 < len(mandarin) / rate < 5.0
+
+
+def test_cache_is_keyed_by_text_voice_and_rate(tmp_path: Path) -> None:
+    synth = Pyttsx3Synthesizer()
+    store = PromptStore(tmp_path, synth, PromptAudioSettings())
+    first = store.get("您好")
+    assert first.source.startswith("synthesized:")
+    again = PromptStore(tmp_path, synth, PromptAudioSettings()).get("您好")
+    assert again.source.startswith("cache:") and (again.samples == first.samples).all()
+    faster = PromptStore(tmp_path, synth, PromptAudioSettings(rate=250))
+    assert faster.cache_path("您好") != store.cache_path("您好")
+    assert faster.get("您好").duration < first.duration
+    assert store.build(["您好", "再见"]) == 1
+
+
+def test_recorded_prompt_replaces_synthesis_at_the_same_level(tmp_path: Path) -> None:
+    recording = tmp_path / "greeting.wav"
+    write_wav(recording, [(speech() * 0.2).astype(np.int16)], 16000)
+    store = PromptStore(tmp_path, Pyttsx3Synthesizer(), PromptAudioSettings())
+    audio = store.get("ignored", recording)
+    assert audio.source == f"recorded:{recording}"
+    assert active_level_db(to_float(audio.samples)) == pytest.approx(-26.0, abs=0.5)
+
+
+def test_unknown_voice_is_a_clear_error(tmp_path: Path) -> None:
+    store = PromptStore(tmp_path, Pyttsx3Synthesizer(), PromptAudioSettings(voice="klingon"))
+    with pytest.raises(IvrError, match="voice 'klingon': espeak-ng has no such voice"):
+        store.get("您好")
