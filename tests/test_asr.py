@@ -19,7 +19,7 @@ def test_model_path_comes_from_flag_then_environment(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv(MODEL_ENV, str(tmp_path / "nowhere"))
     with pytest.raises(IvrError, match=f"{MODEL_ENV}: .*nowhere is not a Vosk model directory"):
         resolve_model_path(None)
-    with pytest.raises(IvrError, match="--model: .*elsewhere is not a Vosk model directory"):
+    with pytest.raises(IvrError, match=r"--model: .*elsewhere is not a Vosk model directory"):
         resolve_model_path(str(tmp_path / "elsewhere"))
 
 
