@@ -39,7 +39,7 @@ def test_silent_caller_gets_the_whole_silent_script(run_call: ReplayFn, hotline:
     assert events(replayed, "transcript") == []
 
 
-@pytest.mark.parametrize("level_dbfs", [-50.0, -40.0, -30.0])
+@pytest.mark.parametrize("level_dbfs", [-50.0, -40.0, -30.0, -20.0])
 def test_line_hiss_is_not_speech(run_call: ReplayFn, hotline: Flow, level_dbfs: float) -> None:
     check_silent_script(run_call(caller(hiss(60, level_dbfs))), hotline)
 
