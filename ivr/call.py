@@ -15,12 +15,15 @@ from statemachine import State
 
 from ivr.audio import FRAME
 from ivr.clock import RATE, SampleClock, TimerHandle
+from ivr.directory import Caller
 from ivr.flow import Flow, StateSpec
+from ivr.hearing import UtteranceMeter
 from ivr.machine import CALLER_HANGUP_EVENT, compile_flow
 from ivr.player import SILENCE, Playing, PromptPlayer
 from ivr.ports import AudioIn, AudioOut, Recognizer, Transcript
 from ivr.prompts import PromptStore
 from ivr.recording import CallRecorder
+from ivr.records import Records
 from ivr.timeline import Timeline
 from ivr.vad import SpeechDetector, SpeechEdge
 
@@ -45,7 +48,8 @@ class Call:
         detector: SpeechDetector,
         recognizer: Recognizer | None,
         timeline: Timeline,
-        call_vars: dict[str, str] | None = None,
+        caller: Caller | None = None,
+        records: Records | None = None,
         recorder: CallRecorder | None = None,
     ) -> None:
         self.flow = flow
@@ -55,11 +59,16 @@ class Call:
         self.detector = detector
         self.recognizer = recognizer
         self.timeline = timeline
-        self.call_vars = call_vars or {}
+        self.caller = caller
+        self.call_vars = caller.call_vars() if caller else {}
+        self.records = records
         self.recorder = recorder
+        self.meter = UtteranceMeter()
         self.player = PromptPlayer()
         self.audio = {
-            pid: prompts.get(flow.text(pid, **self.call_vars), p.recording) for pid, p in flow.prompts.items()
+            pid: prompts.get(flow.text(pid, **self.call_vars), p.recording)
+            for pid, p in flow.prompts.items()
+            if caller is not None or not p.needs_caller
         }
         self._machine_class = compile_flow(flow)
         self._state: StateSpec | None = None
@@ -78,6 +87,8 @@ class Call:
         self._state_id = state.id
         if spec is None:  # the built-in caller-hung-up final state
             return
+        if spec.callback:
+            self._register_callback(spec)
         if spec.hangup:
             self._hang_up("ivr", spec.rule)
         elif spec.say:
@@ -101,6 +112,24 @@ class Call:
         text = self.flow.text(prompt_id, **self.call_vars)
         self.player.start(Playing(prompt_id, text, spec.rule, audio.samples))
         self.timeline.emit("prompt_started", prompt=prompt_id, rule=spec.rule, duration=audio.duration, text=text)
+
+    def _register_callback(self, state: StateSpec) -> None:
+        rule = self.flow.prompts[state.say].rule if state.say else state.rule or ""
+        if self.caller is None:
+            self.timeline.emit("callback_skipped", reason=state.callback, rule=rule, why="caller unknown")
+            return
+        callback_id = None
+        if self.records is not None:
+            callback_id = self.records.add_callback(
+                self.caller.number, self.caller.name, state.callback or "", rule, self.clock.now()
+            )
+        self.timeline.emit(
+            "callback_registered",
+            callback_id=callback_id,
+            caller_id=self.caller.number,
+            reason=state.callback,
+            rule=rule,
+        )
 
     def _arm_wait(self) -> None:
         self._cancel_wait()
@@ -149,6 +178,7 @@ class Call:
         if self.recorder is not None:
             self.recorder.add(frame, out)
         edge = self.detector.process(frame)
+        self.meter.add(frame, self.detector.speaking)
         heard = self.recognizer.accept(frame) if self.recognizer else None
         self.clock.advance(FRAME)
         if ended is not None:
@@ -171,6 +201,7 @@ class Call:
     def _speech_edge(self, edge: SpeechEdge) -> None:
         onset = round(edge.onset_frame * FRAME / RATE, 3)
         if edge.kind == "start":
+            self.meter.start(edge.onset_frame)
             self._cancel_wait()
             self.timeline.emit("speech_started", onset=onset)
             if self.player.current is not None:  # LSN-1: barge-in
@@ -179,6 +210,11 @@ class Call:
         else:
             self.timeline.emit("speech_stopped", onset=onset)
             self._send("speech_stopped")
+            measured = self.meter.stop(edge.onset_frame)
+            if measured is not None:
+                hearing = self.flow.hearing.classify(measured)
+                self.timeline.emit("utterance", hearing=hearing, **measured.fields())
+                self._send("utterance", hearing=hearing)
             if self._deferred is not None:
                 prompt, self._deferred = self._deferred, None
                 self._say(prompt)
@@ -187,7 +223,7 @@ class Call:
 
     def _heard(self, heard: Transcript) -> None:
         self.timeline.emit("transcript", confidence=heard.confidence, text=heard.text)
-        self._send("utterance", text=heard.text, confidence=heard.confidence)
+        self._send("transcript", text=heard.text, confidence=heard.confidence)
 
     def _caller_hung_up(self) -> None:
         if self.player.current is not None:
@@ -221,4 +257,4 @@ class Call:
 
     def _send(self, event: str, **kwargs: Any) -> None:
         if self._ended_by is None or event == CALLER_HANGUP_EVENT:
-            self.machine.send(event, **kwargs)
+            self.machine.send(event, caller=self.caller, **kwargs)

@@ -6,11 +6,15 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ivr import paths
 from ivr.errors import IvrError
 from ivr.flow import Flow, FlowError, find_flow, load_flow
 from ivr.timeline import Event
+
+if TYPE_CHECKING:
+    from ivr.audio import Samples
 
 DESCRIPTION = """\
 A scripted voice IVR that acts as the hotline's first-line agent, following the hotline's
@@ -78,6 +82,21 @@ def _parser() -> argparse.ArgumentParser:
     _call_options(demo)
     demo.set_defaults(run=_demo)
 
+    callbacks = sub.add_parser(
+        "callbacks",
+        help="list the call-backs promised to VIP callers",
+        description="List the call-backs registered for VIP callers (HEAR-2, HEAR-3) in the call-records store.",
+    )
+    callbacks.add_argument(
+        "--records",
+        type=Path,
+        metavar="DB",
+        help="call-records store (default: $IVR_RECORDS, else records/ivr.sqlite3)",
+    )
+    callbacks.add_argument("--all", action="store_true", help="include call-backs already done")
+    callbacks.add_argument("--json", action="store_true", help="one JSON object per call-back")
+    callbacks.set_defaults(run=_callbacks)
+
     prompts = sub.add_parser("prompts", help="prompt audio").add_subparsers(metavar="ACTION", required=True)
     build = prompts.add_parser(
         "build",
@@ -127,6 +146,21 @@ def _call_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--vad", default="silero", choices=["silero", "webrtc"], help="voice activity detector (default: silero)"
     )
+    p.add_argument(
+        "--caller-id",
+        metavar="NUMBER",
+        help="the caller's number: a caller in the directory is addressed by surname and title (GRT-2), "
+        "and a VIP caller is offered a call-back (HEAR-2, HEAR-3)",
+    )
+    p.add_argument(
+        "--directory", type=Path, metavar="FILE", help="caller directory (default: $IVR_CALLERS, else callers.yaml)"
+    )
+    p.add_argument(
+        "--records",
+        type=Path,
+        metavar="DB",
+        help="call-records store, SQLite (default: $IVR_RECORDS, else records/ivr.sqlite3)",
+    )
 
 
 def _load(name: str) -> Flow:
@@ -147,20 +181,55 @@ def _demo(args: argparse.Namespace) -> int:
     return _run_call(args, read_wav(silent))
 
 
-def _run_call(args: argparse.Namespace, caller: object) -> int:
+def _run_call(args: argparse.Namespace, caller: Samples) -> int:
     from ivr.asr import VoskModel, resolve_model_path
+    from ivr.directory import lookup
+    from ivr.records import Records
     from ivr.session import prompt_store, replay
     from ivr.vad import make_vad
 
     flow = _load(args.flow)
     if args.record is not None and args.record.suffix.lower() != ".wav":
         raise IvrError(f"--record: {args.record} must end in .wav")
+    known = lookup(args.directory or paths.callers_file(), args.caller_id)
     model_path = resolve_model_path(args.model)
     recognizers = VoskModel(model_path) if model_path else None
-    sink: Callable[[Event], None] = (
-        (lambda e: print(e.json(), flush=True)) if args.json else (lambda e: print(e.text(), flush=True))
-    )
-    replay(flow, caller, prompt_store(flow, paths.audio_dir()), make_vad(args.vad), recognizers, [sink], args.record)  # type: ignore[arg-type]
+    records = Records(args.records or paths.records_file())
+    sink: Callable[[Event], None] = (lambda e: print(e.json(), flush=True)) if args.json else _print_text
+    try:
+        prompts = prompt_store(flow, paths.audio_dir())
+        replay(flow, caller, prompts, make_vad(args.vad), recognizers, [sink], args.record, None, known, records)
+    finally:
+        records.close()
+    return 0
+
+
+def _print_text(event: Event) -> None:
+    print(event.text(), flush=True)
+
+
+def _callbacks(args: argparse.Namespace) -> int:
+    import dataclasses
+    import json
+
+    from ivr.records import Records
+
+    path = args.records or paths.records_file()
+    if not path.is_file():
+        raise IvrError(f"--records: {path}: no call-records store yet (it is made by the first call)")
+    records = Records(path)
+    try:
+        found = records.callbacks(None if args.all else "open")
+    finally:
+        records.close()
+    for cb in found:
+        if args.json:
+            print(json.dumps(dataclasses.asdict(cb), ensure_ascii=False))
+        else:
+            who = f"{cb.caller_id} {cb.name or ''}".strip()
+            print(f"#{cb.id}  {cb.created_at}  {who:<24} {cb.rule:<7} {cb.reason}  (call {cb.call_id}, {cb.status})")
+    if not found and not args.json:
+        print("no call-backs" if args.all else "no open call-backs")
     return 0
 
 
@@ -175,6 +244,7 @@ def _flow_paths(names: list[str]) -> list[Path]:
 
 def _prompts_build(args: argparse.Namespace) -> int:
     from ivr.clock import stopwatch
+    from ivr.directory import load_directory
     from ivr.session import prompt_store
 
     elapsed = stopwatch()
@@ -182,8 +252,8 @@ def _prompts_build(args: argparse.Namespace) -> int:
     for path in _flow_paths(args.flows):
         flow = load_flow(path)
         store = prompt_store(flow, paths.audio_dir())
-        texts = [flow.text(pid) for pid, p in flow.prompts.items() if p.recording is None]
-        total += store.build(texts, _progress(flow.name))
+        callers = [c.call_vars() for c in load_directory(paths.callers_file()).values()]
+        total += store.build(flow.texts(callers), _progress(flow.name))
         print(file=sys.stderr)
     print(f"{total} prompt(s) rendered in {elapsed():.1f} s; cache: {paths.audio_dir() / 'prompts' / 'cache'}")
     return 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ivr.flow import Flow, Problem, Where
+from ivr.flow import Flow, Problem, TransitionSpec, Where
 from ivr.machine import normalise_words
 from ivr.rules import FORBIDDEN_PHRASES, SCRIPTED_HANGUP_RULES
 
@@ -29,10 +29,6 @@ def check(flow: Flow) -> list[Problem]:
     elif not all(f in opening.template for f in ("{agent_id}", "{agent_name}")):
         add(opening.where, "ANS-2: the greeting must give {agent_id} and {agent_name} from the agent settings")
 
-    incoming: dict[str, list[tuple[str, str]]] = {}
-    for state in flow.states.values():
-        for t in state.transitions:
-            incoming.setdefault(t.target, []).append((state.id, t.event))
     for state in flow.states.values():
         prompt = flow.prompts.get(state.say or "")
         listens = any(t.event == "speech_started" for t in state.transitions)
@@ -42,14 +38,25 @@ def check(flow: Flow) -> list[Problem]:
             continue
         if state.rule not in SCRIPTED_HANGUP_RULES:
             add(state.where, f"CLOSE-1: state '{state.id}' hangs up first outside {_SCRIPTS} (rule: {state.rule})")
-        for source_id, event in incoming.get(state.id, []):
-            source = flow.states[source_id]
-            said = flow.prompts.get(source.say or "")
-            if event != "no_input" or said is None or said.rule not in SCRIPTED_HANGUP_RULES:
-                add(source.where, f"CLOSE-1: '{source_id}' hangs up on {event} without a {_SCRIPTS} script and a wait")
+        for source_id, t in _incoming_transitions(flow, state.id):
+            said = flow.prompts.get(flow.states[source_id].say or "")
+            if t.event != "no_input" or said is None or said.rule not in SCRIPTED_HANGUP_RULES:
+                add(t.where, f"CLOSE-1: '{source_id}' hangs up on {t.event} without a {_SCRIPTS} script and a wait")
+
+    for state in flow.states.values():
+        prompt = flow.prompts.get(state.say or "")
+        if prompt is None or not prompt.needs_caller:
+            continue
+        for source_id, t in _incoming_transitions(flow, state.id):
+            if t.if_known is not True and t.if_vip is not True:
+                add(t.where, f"GRT-2: '{source_id}' can reach '{state.id}', which names the caller, without if_known")
 
     used = {s.say for s in flow.states.values()}
     for prompt in flow.prompts.values():
         if prompt.id not in used:
             add(prompt.where, f"prompt '{prompt.id}' is never said by any state")
     return problems
+
+
+def _incoming_transitions(flow: Flow, target: str) -> list[tuple[str, TransitionSpec]]:
+    return [(s.id, t) for s in flow.states.values() for t in s.transitions if t.target == target]

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ivr.errors import IvrError
+from ivr.hearing import HEARINGS, HearingThresholds
 from ivr.prompts import PromptAudioSettings
 from ivr.rules import RULES
 from ivr.yaml_lines import LineDict, load_yaml
@@ -19,15 +20,19 @@ from ivr.yaml_lines import LineDict, load_yaml
 EVENTS: dict[str, str] = {
     "speech_started": "the caller started speaking",
     "speech_stopped": "the caller stopped speaking",
-    "utterance": "an utterance was recognised (use if_said to match words)",
+    "utterance": "an utterance ended and was measured (if_hearing: clear, too_quiet, noisy, speakerphone)",
+    "transcript": "the recogniser gave words (if_said: words or phrases to match)",
     "no_input": "the state's wait ran out in caller silence",
     "prompt_finished": "the state's prompt finished playing",
 }
-CALL_VARIABLES = frozenset({"agent_id", "agent_name"})
-_TOP_KEYS = {"flow", "description", "agent", "voice", "waits", "prompts", "states"}
+CALLER_VARIABLES = frozenset({"surname", "title"})
+"""A known caller's placeholders (GRT-2); never the caller's full name (GRT-3)."""
+CALL_VARIABLES = frozenset({"agent_id", "agent_name"}) | CALLER_VARIABLES
+_TOP_KEYS = {"flow", "description", "agent", "voice", "waits", "hearing", "prompts", "states"}
 _PROMPT_KEYS = {"text", "rule", "recording", "description"}
-_STATE_KEYS = {"initial", "say", "wait", "hangup", "on", "rule", "description"}
-_TRANSITION_KEYS = {"target", "if_said"}
+_STATE_KEYS = {"initial", "say", "wait", "hangup", "callback", "on", "rule", "description"}
+_TRANSITION_KEYS = {"target", "if_said", "if_hearing", "if_vip", "if_known"}
+_GUARD_EVENTS = {"if_said": "transcript", "if_hearing": "utterance"}
 
 
 @dataclass(frozen=True)
@@ -58,13 +63,25 @@ class PromptSpec:
     recording: Path | None
     where: Where
 
+    @property
+    def needs_caller(self) -> bool:
+        """Whether the words name the caller, so they exist only for a known caller."""
+        return any("{" + v + "}" in self.template for v in CALLER_VARIABLES)
+
 
 @dataclass(frozen=True)
 class TransitionSpec:
     event: str
     target: str
-    if_said: tuple[str, ...]
     where: Where
+    if_said: tuple[str, ...] = ()
+    if_hearing: tuple[str, ...] = ()
+    if_vip: bool | None = None
+    if_known: bool | None = None
+
+    @property
+    def guarded(self) -> bool:
+        return bool(self.if_said or self.if_hearing) or self.if_vip is not None or self.if_known is not None
 
 
 @dataclass(frozen=True)
@@ -75,6 +92,7 @@ class StateSpec:
     say: str | None = None
     wait: float | None = None
     hangup: bool = False
+    callback: str | None = None
     rule: str | None = None
     transitions: tuple[TransitionSpec, ...] = ()
 
@@ -85,14 +103,24 @@ class Flow:
     path: Path
     agent: dict[str, str]
     audio: PromptAudioSettings
+    hearing: HearingThresholds
     prompts: dict[str, PromptSpec]
     states: dict[str, StateSpec]
     initial: str
     where: dict[str, Where] = field(default_factory=dict)
 
     def text(self, prompt_id: str, **call_vars: str) -> str:
-        """A prompt's exact words for this call."""
-        return self.prompts[prompt_id].template.format(**{**self.agent, **call_vars})
+        """A prompt's exact words for this call (caller placeholders need a known caller)."""
+        return self.prompts[prompt_id].template.format(**self.agent, **call_vars)
+
+    def texts(self, callers: list[dict[str, str]]) -> list[str]:
+        """Every distinct text the flow can say, for these known callers: what to pre-render."""
+        out: dict[str, None] = {}
+        for pid, prompt in self.prompts.items():
+            if prompt.recording is None:
+                for call_vars in callers if prompt.needs_caller else [{}]:
+                    out[self.text(pid, **call_vars)] = None
+        return list(out)
 
 
 class FlowError(IvrError):
@@ -185,6 +213,7 @@ def load_flow(path: Path) -> Flow:
         if seconds is not None:
             waits[key] = seconds
 
+    hearing = _hearing(r, r.mapping(doc, "hearing"))
     prompts = _prompts(r, r.mapping(doc, "prompts", required=True))
     states = _states(r, r.mapping(doc, "states", required=True), prompts, waits)
     initial = [s.id for s in states.values() if s.initial]
@@ -192,7 +221,21 @@ def load_flow(path: Path) -> Flow:
         r.fail(doc.line_of("states"), f"exactly one state must be 'initial: true', found {len(initial)}")
     if r.problems:
         raise FlowError(r.problems)
-    return Flow(name, path, agent, audio, prompts, states, initial[0], {"flow": r.at(doc.line)})
+    return Flow(name, path, agent, audio, hearing, prompts, states, initial[0], {"flow": r.at(doc.line)})
+
+
+def _hearing(r: _Reader, d: LineDict) -> HearingThresholds:
+    defaults = HearingThresholds()
+    allowed = set(defaults.__dataclass_fields__)
+    r.unknown_keys(d, allowed, "hearing")
+    values = {}
+    for key in allowed & set(d):
+        value = d[key]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            r.fail(d.line_of(key), f"hearing.{key} must be a number, not {value!r}")
+            continue
+        values[key] = float(value)
+    return HearingThresholds(**values)
 
 
 def _audio_settings(r: _Reader, d: LineDict) -> PromptAudioSettings:
@@ -275,18 +318,56 @@ def _states(r: _Reader, d: LineDict, prompts: dict[str, PromptSpec], waits: dict
             r.fail(spec.line_of("hangup"), f"state '{sid}': 'hangup' must be true or false")
         if hangup and ("on" in spec or say or wait):
             r.fail(spec.line_of("hangup"), f"state '{sid}': a hang-up state ends the call: no say, wait or on")
+        callback = spec.get("callback")
+        if callback is not None and (not isinstance(callback, str) or not callback.strip()):
+            r.fail(spec.line_of("callback"), f"state '{sid}': 'callback' names the reason for the call-back")
+            callback = None
         rule = spec.get("rule")
         if rule is not None and rule not in RULES:
             r.fail(spec.line_of("rule"), f"state '{sid}': unknown rule ID {rule!r}")
         transitions = _transitions(r, sid, spec)
         if any(t.event == "no_input" for t in transitions) and wait is None:
             r.fail(spec.line_of("on"), f"state '{sid}': handles no_input but sets no 'wait'")
-        raw[sid] = StateSpec(sid, r.at(line), spec.get("initial") is True, say, wait, hangup is True, rule, transitions)
+        raw[sid] = StateSpec(
+            sid, r.at(line), spec.get("initial") is True, say, wait, hangup is True, callback, rule, transitions
+        )
     for state in raw.values():
         for t in state.transitions:
             if t.target not in raw:
                 r.fail(t.where.line, f"state '{state.id}': '{t.event}' goes to unknown state '{t.target}'")
     return raw
+
+
+def _guarded(r: _Reader, sid: str, event: str, item: LineDict) -> TransitionSpec:
+    lists: dict[str, tuple[str, ...]] = {}
+    for key, needed in _GUARD_EVENTS.items():
+        value = item.get(key, [])
+        value = [value] if isinstance(value, str) else value
+        if not isinstance(value, list) or not all(isinstance(w, str) and w for w in value):
+            r.fail(item.line_of(key), f"state '{sid}': {key} must be a word or a list of them")
+            value = []
+        if value and event != needed:
+            r.fail(item.line_of(key), f"state '{sid}': {key} only applies to '{needed}'")
+        lists[key] = tuple(value)
+    for hearing in lists["if_hearing"]:
+        if hearing not in HEARINGS:
+            r.fail(item.line_of("if_hearing"), f"state '{sid}': unknown hearing '{hearing}' ({', '.join(HEARINGS)})")
+    flags: dict[str, bool | None] = {}
+    for key in ("if_vip", "if_known"):
+        value = item.get(key)
+        if value is not None and not isinstance(value, bool):
+            r.fail(item.line_of(key), f"state '{sid}': {key} must be true or false")
+            value = None
+        flags[key] = value
+    return TransitionSpec(
+        event,
+        item["target"],
+        r.at(item.line),
+        lists["if_said"],
+        lists["if_hearing"],
+        flags["if_vip"],
+        flags["if_known"],
+    )
 
 
 def _empty(line: int) -> LineDict:
@@ -310,18 +391,11 @@ def _transitions(r: _Reader, sid: str, spec: LineDict) -> tuple[TransitionSpec, 
             continue
         for item in targets if isinstance(targets, list) else [targets]:
             if isinstance(item, str):
-                out.append(TransitionSpec(event, item, (), r.at(line)))
+                out.append(TransitionSpec(event, item, r.at(line)))
                 continue
             if not isinstance(item, LineDict) or not isinstance(item.get("target"), str):
-                r.fail(line, f"state '{sid}': '{event}' needs a target state name or {{target: ..., if_said: [...]}}")
+                r.fail(line, f"state '{sid}': '{event}' needs a target state name or {{target: ..., if_...: ...}}")
                 continue
             r.unknown_keys(item, _TRANSITION_KEYS, f"state '{sid}' on {event}")
-            said = item.get("if_said", [])
-            said = [said] if isinstance(said, str) else said
-            if not isinstance(said, list) or not all(isinstance(w, str) and w for w in said):
-                r.fail(item.line_of("if_said"), f"state '{sid}': if_said must be a list of words or phrases")
-                said = []
-            if said and event != "utterance":
-                r.fail(item.line_of("if_said"), f"state '{sid}': if_said only applies to 'utterance'")
-            out.append(TransitionSpec(event, item["target"], tuple(said), r.at(item.line)))
+            out.append(_guarded(r, sid, event, item))
     return tuple(out)

@@ -10,7 +10,8 @@ from statemachine import StateChart
 from statemachine.exceptions import InvalidDefinition
 from statemachine.io import create_machine_class_from_definition
 
-from ivr.flow import Flow, FlowError, Problem
+from ivr.directory import Caller
+from ivr.flow import Flow, FlowError, Problem, TransitionSpec
 
 CALLER_HUNG_UP = "caller_hung_up"
 """The final state every flow gets: the caller hung up (CLOSE-1)."""
@@ -25,12 +26,28 @@ def normalise_words(text: str) -> str:
 
 
 def said_guard(phrases: tuple[str, ...]) -> Callable[..., bool]:
-    """A transition condition: the utterance contains any of the phrases."""
+    """A transition condition: the transcript contains any of the phrases."""
     wanted = [normalise_words(p) for p in phrases]
 
     def guard(text: str = "", **_: Any) -> bool:
         heard = normalise_words(text)
         return any(w in heard for w in wanted)
+
+    return guard
+
+
+def transition_guard(t: TransitionSpec) -> Callable[..., bool]:
+    """All of a transition's if_ conditions, evaluated on the event's arguments and the caller."""
+    said = said_guard(t.if_said) if t.if_said else None
+
+    def guard(text: str = "", hearing: str = "", caller: Caller | None = None, **_: Any) -> bool:
+        if said is not None and not said(text=text):
+            return False
+        if t.if_hearing and hearing not in t.if_hearing:
+            return False
+        if t.if_known is not None and (caller is not None) != t.if_known:
+            return False
+        return t.if_vip is None or (caller is not None and caller.vip) == t.if_vip
 
     return guard
 
@@ -44,8 +61,8 @@ def compile_flow(flow: Flow) -> type[StateChart]:
         on: dict[str, list[dict[str, Any]]] = {}
         for t in s.transitions:
             entry: dict[str, Any] = {"target": t.target}
-            if t.if_said:
-                entry["cond"] = said_guard(t.if_said)
+            if t.guarded:
+                entry["cond"] = transition_guard(t)
             on.setdefault(t.event, []).append(entry)
         if not s.hangup:
             on[CALLER_HANGUP_EVENT] = [{"target": CALLER_HUNG_UP}]

@@ -14,3 +14,11 @@ def flows_dir() -> Path:
 
 def audio_dir() -> Path:
     return Path(os.environ.get("IVR_AUDIO_DIR", ROOT / "audio"))
+
+
+def callers_file() -> Path:
+    return Path(os.environ.get("IVR_CALLERS", ROOT / "callers.yaml"))
+
+
+def records_file() -> Path:
+    return Path(os.environ.get("IVR_RECORDS", ROOT / "records" / "ivr.sqlite3"))

@@ -9,10 +9,12 @@ from pathlib import Path
 from ivr.audio import Samples
 from ivr.call import Call, CallResult
 from ivr.clock import SampleClock
+from ivr.directory import Caller
 from ivr.flow import Flow
 from ivr.ports import RecognizerFactory, Synthesizer, Vad
 from ivr.prompts import PromptStore
 from ivr.recording import CallRecorder
+from ivr.records import Records
 from ivr.replay import CollectedOutput, WavCaller
 from ivr.timeline import Event, Timeline
 from ivr.vad import DetectorSettings, SpeechDetector
@@ -43,6 +45,8 @@ def replay(
     sinks: list[Callable[[Event], None]] | None = None,
     record: Path | None = None,
     detector: DetectorSettings | None = None,
+    caller_info: Caller | None = None,
+    records: Records | None = None,
 ) -> Replayed:
     """Run one call with a recording as the caller, under the simulated clock."""
     clock = SampleClock()
@@ -59,6 +63,8 @@ def replay(
             SpeechDetector(vad, detector),
             recognizers.new_call() if recognizers else None,
             timeline,
+            caller=caller_info,
+            records=records,
             recorder=recorder,
         )
         result = call.run()
@@ -68,4 +74,7 @@ def replay(
         raise
     if recorder is not None:
         recorder.close()
+    if records is not None:
+        number = caller_info.number if caller_info else None
+        records.add_call(number, flow.name, result.ended_by, result.duration, [e.as_dict() for e in timeline.events])
     return Replayed(result, timeline, out.samples())

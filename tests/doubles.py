@@ -55,3 +55,14 @@ class ScriptedRecognizer:
 
     def new_call(self) -> ScriptedRecognizer:
         return self
+
+
+def bursts(seconds: float, ranges: list[tuple[float, float]], level_dbfs: float = -26.0) -> Samples:
+    """A caller recording: silence, with 'syllables' (120 ms tone, 60 ms pause) in the given ranges."""
+    x = np.zeros(int(seconds * RATE))
+    for a, b in ranges:
+        t = np.arange(int((b - a) * RATE)) / RATE
+        syllables = (t % 0.18) < 0.12
+        tone = np.sqrt(2) * 10 ** (level_dbfs / 20) * np.sin(2 * np.pi * 1500 * t) * syllables
+        x[int(a * RATE) : int(a * RATE) + len(t)] = tone
+    return np.round(x * 32767).astype(np.int16)

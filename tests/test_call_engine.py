@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from conftest import caller, events, silence
-from doubles import ScriptedRecognizer, ScriptedVad, ToneSynth
+from doubles import ScriptedRecognizer, ScriptedVad, ToneSynth, bursts
 
 from ivr.flow import Flow
 from ivr.prompts import PromptStore
@@ -21,9 +21,9 @@ def tone_prompts(hotline: Flow, tmp_path: Path) -> PromptStore:
 
 def test_caller_greeting_gets_grt1_reply(hotline: Flow, tone_prompts: PromptStore) -> None:
     g = tone_prompts.get(hotline.text("greeting")).duration
-    vad = ScriptedVad([(g + 1.0, g + 1.6)])
+    speech = [(g + 1.0, g + 1.6)]
     said = ScriptedRecognizer([(g + 2.4, "您 好")])
-    replayed = replay(hotline, caller(silence(g + 12)), tone_prompts, vad, said)
+    replayed = replay(hotline, bursts(g + 12, speech), tone_prompts, ScriptedVad(speech), said)
     started = events(replayed, "prompt_started")
     assert [(e["prompt"], e["rule"]) for e in started] == [("greeting", "ANS-2"), ("greet_back", "GRT-1")]
     assert started[1]["text"] == "您好，请问有什么可以帮助您？"
@@ -35,10 +35,10 @@ def test_caller_greeting_gets_grt1_reply(hotline: Flow, tone_prompts: PromptStor
 def test_no_prompt_starts_while_the_caller_speaks(hotline: Flow, tone_prompts: PromptStore) -> None:
     """LSN-1: a reply that comes due mid-speech waits for the caller to stop."""
     g = tone_prompts.get(hotline.text("greeting")).duration
-    vad = ScriptedVad([(g + 1.0, g + 4.0)])
+    speech = [(g + 1.0, g + 4.0)]
     said = ScriptedRecognizer([(g + 2.0, "您好")])
     settings = DetectorSettings(start_s=0.1, stop_s=0.5)
-    replayed = replay(hotline, caller(silence(g + 10)), tone_prompts, vad, said, detector=settings)
+    replayed = replay(hotline, bursts(g + 10, speech), tone_prompts, ScriptedVad(speech), said, detector=settings)
     deferred = events(replayed, "prompt_deferred")
     assert [(e["prompt"], e["rule"]) for e in deferred] == [("greet_back", "LSN-1")]
     stopped = events(replayed, "speech_stopped")[0]["t"]

@@ -13,13 +13,15 @@ import numpy as np
 import pytest
 
 from ivr.audio import write_wav
+from ivr.directory import load_directory
+from ivr.flow import load_flow
 from ivr.paths import ROOT
 
 IVR = str(Path(sys.executable).parent / "ivr")
 
 
 def ivr(*args: str, audio_dir: Path, check: bool = False) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "IVR_AUDIO_DIR": str(audio_dir)}
+    env = {**os.environ, "IVR_AUDIO_DIR": str(audio_dir), "IVR_RECORDS": str(audio_dir / "records.sqlite3")}
     return subprocess.run([IVR, *args], capture_output=True, text=True, env=env, check=check, timeout=300)
 
 
@@ -88,9 +90,11 @@ def test_demo_runs_the_silent_script_with_the_real_model(audio_dir: Path) -> Non
 def test_prompts_build_shows_progress_and_fills_the_cache(tmp_path: Path) -> None:
     out = ivr("prompts", "build", audio_dir=tmp_path)
     assert out.returncode == 0, out.stderr
-    assert "hotline: [########################] 5/5" in out.stderr
-    # silent_again (SIL-1) and greet_back (GRT-1) say the same words: one cached rendering.
-    assert len(list((tmp_path / "prompts" / "cache").glob("*.wav"))) == 4
+    flow = load_flow(ROOT / "flows" / "hotline.yaml")
+    texts = flow.texts([c.call_vars() for c in load_directory(ROOT / "callers.yaml").values()])
+    assert "张工程师，请问有什么可以帮助您？" in texts and "李老师，请问有什么可以帮助您？" in texts
+    assert f"hotline: [########################] {len(texts)}/{len(texts)}" in out.stderr
+    assert len(list((tmp_path / "prompts" / "cache").glob("*.wav"))) == len(texts)
     again = ivr("prompts", "build", audio_dir=tmp_path)
     assert again.stdout.startswith("0 prompt(s) rendered")
 

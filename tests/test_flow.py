@@ -116,9 +116,9 @@ def test_compliance_finds_forbidden_words_and_early_hangup(tmp_path: Path) -> No
         f"{path}:{_line_of(text, 'silent_again:')}: FORBID-1: prompt 'silent_again' says the forbidden «喂，说话呀»"
         in findings
     )
-    state_line = [i for i, t in enumerate(text.splitlines(), 1) if t == "  silent_hello:"][-1]
+    line = _line_of(text, "on: {speech_started: silent_hangup")
     assert (
-        f"{path}:{state_line}: CLOSE-1: 'silent_hello' hangs up on speech_started without a HEAR-2/HEAR-3/SIL-1 "
+        f"{path}:{line}: CLOSE-1: 'silent_hello' hangs up on speech_started without a HEAR-2/HEAR-3/SIL-1 "
         "script and a wait" in findings
     )
 

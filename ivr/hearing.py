@@ -1,0 +1,131 @@
+"""How well the caller can be heard: per-utterance level, noise, SNR and reverberation (HEAR-1..3).
+
+Each utterance the VAD delimits is measured on the audio itself:
+  * `level_db`: active speech level, ITU-T P.56 (dBFS);
+  * `noise_db`: the line's noise floor, from the caller's frames outside speech (VAD-gated);
+  * `snr_db`: level minus noise floor;
+  * `decay_db_s`: how fast the 1-3 kHz band can fall silent (3rd percentile of 40 ms slopes).
+    Close-talking speech stops within a few ms (-300 dB/s and steeper); in a room heard from a
+    speakerphone, reverberation holds the decay near 60 dB / RT60 (-120 to -230 dB/s).
+Then classified, in this order: noisy (low SNR), too quiet (low level), speakerphone (slow
+decay), else clear. The thresholds are configuration; the defaults come from `ivr eval --derive`.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+import numpy as np
+from scipy.signal import butter, sosfilt
+
+from ivr.audio import FRAME, Samples, to_float
+from ivr.clock import RATE
+from ivr.level import SILENCE_DB, active_level_db, rms_db
+
+Hearing = Literal["clear", "too_quiet", "noisy", "speakerphone"]
+HEARINGS: tuple[Hearing, ...] = ("clear", "too_quiet", "noisy", "speakerphone")
+
+_BAND = butter(4, [1000, 3000], btype="band", fs=RATE, output="sos")
+_HOP = RATE // 200  # 5 ms
+_WIN = 2 * _HOP
+_SLOPE_HOPS = 8  # 40 ms
+_NOISE_FRAMES = 75  # 1.5 s of non-speech frames
+_AFTER_SPEECH_FRAMES = 15  # reverberation tails are not the line's noise
+
+
+@dataclass(frozen=True)
+class HearingThresholds:
+    """Where one hearing class ends and the next begins; see `ivr eval --derive`."""
+
+    noisy_snr_db: float = 15.0
+    quiet_level_db: float = -40.0
+    speakerphone_decay_db_s: float = -265.0
+
+    def classify(self, m: Measurement) -> Hearing:
+        if m.snr_db < self.noisy_snr_db:
+            return "noisy"
+        if m.level_db < self.quiet_level_db:
+            return "too_quiet"
+        if m.decay_db_s > self.speakerphone_decay_db_s:
+            return "speakerphone"
+        return "clear"
+
+
+@dataclass(frozen=True)
+class Measurement:
+    level_db: float
+    noise_db: float
+    snr_db: float
+    decay_db_s: float
+    duration: float
+
+    def fields(self) -> dict[str, float]:
+        return {k: round(v, 1) if k != "duration" else round(v, 3) for k, v in asdict(self).items()}
+
+
+def decay_rate(x: np.ndarray) -> float:
+    """3rd percentile of the 1-3 kHz band's level slope over 40 ms, in dB/s (more negative: drier)."""
+    band = sosfilt(_BAND, x)
+    n = (len(band) - _WIN) // _HOP
+    if n <= _SLOPE_HOPS:
+        return 0.0
+    idx = np.arange(_WIN)[None, :] + _HOP * np.arange(n)[:, None]
+    db = 10 * np.log10(np.mean(band[idx] ** 2, axis=1) + 1e-12)
+    slopes = (db[_SLOPE_HOPS:] - db[:-_SLOPE_HOPS]) / (_SLOPE_HOPS * _HOP / RATE)
+    return float(np.percentile(slopes, 3))
+
+
+def measure(utterance: np.ndarray, noise_db: float) -> Measurement:
+    """Measure one utterance (float audio) against the line's noise floor."""
+    level = active_level_db(utterance)
+    if noise_db <= SILENCE_DB:  # no speech-free audio yet: the quietest 10 ms of the utterance
+        frames = utterance[: len(utterance) // 160 * 160].reshape(-1, 160)
+        noise_db = rms_db(frames[np.argmin(np.mean(frames**2, axis=1))]) if len(frames) else SILENCE_DB
+    return Measurement(level, noise_db, level - noise_db, decay_rate(utterance), len(utterance) / RATE)
+
+
+class UtteranceMeter:
+    """Follows the caller's audio frame by frame: the noise floor between utterances, the audio within."""
+
+    def __init__(self, pre_roll_s: float = 0.5) -> None:
+        self._recent: deque[Samples] = deque(maxlen=max(1, int(pre_roll_s * RATE / FRAME)))
+        self._noise: deque[float] = deque(maxlen=_NOISE_FRAMES)
+        self._since_speech = _AFTER_SPEECH_FRAMES
+        self._utterance: list[Samples] | None = None
+        self._frames = 0
+
+    def noise_db(self) -> float:
+        if not self._noise:
+            return SILENCE_DB
+        return max(SILENCE_DB, float(10 * np.log10(np.median(self._noise) + 1e-30)))
+
+    def add(self, frame: Samples, speaking: bool) -> None:
+        """Take one caller frame; `speaking` is the detector's state after it."""
+        self._frames += 1
+        if self._utterance is not None:
+            self._utterance.append(frame)
+        else:
+            self._recent.append(frame)
+        if speaking:
+            self._since_speech = 0
+            return
+        self._since_speech += 1
+        if self._since_speech > _AFTER_SPEECH_FRAMES:
+            self._noise.append(float(np.mean(to_float(frame) ** 2)))
+
+    def start(self, onset_frame: int) -> None:
+        """Speech began at `onset_frame`: keep the frames from there on."""
+        back = min(len(self._recent), self._frames - onset_frame)
+        self._utterance = list(self._recent)[len(self._recent) - back :] if back > 0 else []
+
+    def stop(self, onset_frame: int) -> Measurement | None:
+        """Speech ended at `onset_frame` (where silence began): measure what was said."""
+        if self._utterance is None:
+            return None
+        frames, self._utterance = self._utterance, None
+        keep = len(frames) - (self._frames - onset_frame)
+        if keep <= 0:
+            return None
+        return measure(to_float(np.concatenate(frames[:keep])), self.noise_db())
