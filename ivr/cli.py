@@ -97,6 +97,21 @@ def _parser() -> argparse.ArgumentParser:
     callbacks.add_argument("--json", action="store_true", help="one JSON object per call-back")
     callbacks.set_defaults(run=_callbacks)
 
+    ev = sub.add_parser(
+        "eval",
+        help="confusion matrix of the hearing classifier on the labelled evaluation set",
+        description="Build the labelled evaluation set (real recorded speech from Debian's asterisk-core-sounds "
+        "and alsa-utils, put through clear, too-quiet, noisy and speakerphone lines, plus silence and hiss; "
+        "deterministic), run the engine's own VAD and utterance measurement on every item, and print the "
+        "confusion matrix and per-class accuracy with the flow's thresholds.",
+        formatter_class=fmt,
+    )
+    ev.add_argument("--split", default="test", choices=["dev", "test"], help="which half of the set (default: test)")
+    ev.add_argument("--flow", default="hotline", help="flow whose hearing thresholds to use (default: hotline)")
+    ev.add_argument("--derive", action="store_true", help="also print the thresholds that fit the dev split best")
+    ev.add_argument("--write", type=Path, metavar="DIR", help="also write the items as WAVs with labels.csv")
+    ev.set_defaults(run=_eval)
+
     prompts = sub.add_parser("prompts", help="prompt audio").add_subparsers(metavar="ACTION", required=True)
     build = prompts.add_parser(
         "build",
@@ -230,6 +245,28 @@ def _callbacks(args: argparse.Namespace) -> int:
             print(f"#{cb.id}  {cb.created_at}  {who:<24} {cb.rule:<7} {cb.reason}  (call {cb.call_id}, {cb.status})")
     if not found and not args.json:
         print("no call-backs" if args.all else "no open call-backs")
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from ivr import evalset
+
+    thresholds = _load(args.flow).hearing
+    items = list(evalset.build(args.split))
+    if args.write is not None:
+        evalset.write(items, args.write)
+        print(f"wrote {len(items)} recordings and labels.csv to {args.write}")
+    results = evalset.evaluate(items)
+    table = evalset.confusion(results, thresholds)
+    acc = evalset.accuracy(table)
+    print(f"{args.split} split: {len(items)} recordings; thresholds from flow '{args.flow}': {thresholds}")
+    print(f"{'truth / predicted':<18}" + "".join(f"{label:>14}" for label in evalset.LABELS) + f"{'accuracy':>10}")
+    for truth, row in table.items():
+        cells = "".join(f"{row[p]:>14}" for p in evalset.LABELS)
+        print(f"{truth:<18}{cells}{acc[truth]:>9.1%}")
+    if args.derive:
+        dev = results if args.split == "dev" else evalset.evaluate(list(evalset.build("dev")))
+        print(f"derived on the dev split: {evalset.derive(dev)}")
     return 0
 
 

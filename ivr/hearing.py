@@ -31,7 +31,7 @@ _BAND = butter(4, [1000, 3000], btype="band", fs=RATE, output="sos")
 _HOP = RATE // 200  # 5 ms
 _WIN = 2 * _HOP
 _SLOPE_HOPS = 8  # 40 ms
-_NOISE_FRAMES = 75  # 1.5 s of non-speech frames
+_NOISE_FRAMES = 150  # 3 s of non-speech frames
 _AFTER_SPEECH_FRAMES = 15  # reverberation tails are not the line's noise
 
 
@@ -41,7 +41,7 @@ class HearingThresholds:
 
     noisy_snr_db: float = 15.0
     quiet_level_db: float = -40.0
-    speakerphone_decay_db_s: float = -265.0
+    speakerphone_decay_db_s: float = -259.0
 
     def classify(self, m: Measurement) -> Hearing:
         if m.snr_db < self.noisy_snr_db:
@@ -99,7 +99,7 @@ class UtteranceMeter:
     def noise_db(self) -> float:
         if not self._noise:
             return SILENCE_DB
-        return max(SILENCE_DB, float(10 * np.log10(np.median(self._noise) + 1e-30)))
+        return max(SILENCE_DB, float(10 * np.log10(np.percentile(self._noise, 20) + 1e-30)))
 
     def add(self, frame: Samples, speaking: bool) -> None:
         """Take one caller frame; `speaking` is the detector's state after it."""

@@ -55,7 +55,7 @@ def _silero_session(path: Path) -> Any:
 class SileroVad:
     """Silero VAD on 32 ms chunks; frames below an energy gate skip the network entirely."""
 
-    def __init__(self, gate_dbfs: float = -60.0, model: Path | None = None) -> None:
+    def __init__(self, gate_dbfs: float = -80.0, model: Path | None = None) -> None:
         self._session = _silero_session(model or silero_model_path())
         self._gate = (10 ** (gate_dbfs / 20) * 32768) ** 2
         self._sr = np.array(RATE, np.int64)
