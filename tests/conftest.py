@@ -81,3 +81,23 @@ def run_call(hotline: Flow, prompts: PromptStore) -> ReplayFn:
 def events(replayed: Replayed, *names: str) -> list[dict]:
     """The call's events as dicts, optionally only those named."""
     return [e.as_dict() for e in replayed.timeline.events if not names or e.event in names]
+
+
+CLEAR = {"level_db": -26.0}
+QUIET = {"level_db": -50.0}
+SPEAKERPHONE = {"level_db": -31.0, "rt60": 0.8, "drr_db": -4.0}
+
+
+def line_call(
+    total_s: float, said: list[tuple[float, str, dict]], noise: str = "pink", noise_db: float = -80.0
+) -> np.ndarray:
+    """A caller's line: recorded utterances at the given times, in a condition, over the line's noise."""
+    from ivr.evalset import line_noise, utterance
+
+    rng = np.random.default_rng(5)
+    x = np.zeros(int(total_s * RATE))
+    for at, clip, condition in said:
+        u = utterance(speech(clip).astype(float) / 32768, rng=rng, **condition)
+        x[int(at * RATE) : int(at * RATE) + len(u)] += u
+    x += line_noise(noise, len(x), noise_db, rng)
+    return to_int16(x)

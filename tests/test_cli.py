@@ -117,3 +117,33 @@ def test_flows_graph_writes_a_diagram(tmp_path: Path, audio_dir: Path) -> None:
     assert out.returncode == 0
     diagram = target.read_text()
     assert diagram.startswith("stateDiagram-v2") and "silent_goodbye --> silent_hangup" in diagram
+
+
+def test_vip_call_back_is_listed_by_ivr_callbacks(tmp_path: Path, audio_dir: Path) -> None:
+    from conftest import QUIET, line_call
+
+    caller = tmp_path / "quiet.wav"
+    write_wav(caller, [line_call(40, [(10.5, "Front_Center", QUIET), (17.0, "Rear_Left", QUIET)])])
+    db = tmp_path / "calls.sqlite3"
+    out = ivr(
+        "replay",
+        str(caller),
+        "--caller-id",
+        "13800138000",
+        "--records",
+        str(db),
+        "--model",
+        "none",
+        audio_dir=audio_dir,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "callback_registered" in out.stdout and "by=ivr rule=HEAR-2" in out.stdout
+    listed = ivr("callbacks", "--records", str(db), audio_dir=audio_dir)
+    assert listed.returncode == 0
+    assert "13800138000 张伟" in listed.stdout and "HEAR-2" in listed.stdout and "caller too quiet" in listed.stdout
+    as_json = json.loads(ivr("callbacks", "--records", str(db), "--json", audio_dir=audio_dir).stdout)
+    assert as_json["caller_id"] == "13800138000" and as_json["status"] == "open"
+    missing = ivr("callbacks", "--records", str(tmp_path / "none.sqlite3"), audio_dir=audio_dir)
+    assert missing.returncode == 2 and "no call-records store yet" in missing.stderr
+    bad = ivr("replay", str(caller), "--caller-id", "abc", "--model", "none", audio_dir=audio_dir)
+    assert bad.returncode == 2 and bad.stderr.strip() == "ivr: --caller-id: 'abc' is not a phone number"

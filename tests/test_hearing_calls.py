@@ -1,0 +1,140 @@
+"""HEAR-1..4 through the real replay path: espeak-ng prompts, Silero, real recorded speech on a line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import CLEAR, QUIET, SPEAKERPHONE, ReplayFn, events, line_call
+
+from ivr.clock import RATE
+from ivr.directory import Caller, load_directory
+from ivr.flow import Flow
+from ivr.level import active_level_db
+from ivr.paths import ROOT
+from ivr.prompts import PromptStore
+from ivr.records import Records
+from ivr.session import Replayed
+
+
+@pytest.fixture(scope="module")
+def directory() -> dict[str, Caller]:
+    return load_directory(ROOT / "callers.yaml")
+
+
+def seconds(prompts: PromptStore, flow: Flow, *prompt_ids: str) -> float:
+    return sum(prompts.get(flow.text(p)).duration for p in prompt_ids)
+
+
+def prompt_rules(replayed: Replayed) -> list[tuple[str, str]]:
+    return [(e["prompt"], e["rule"]) for e in events(replayed, "prompt_started")]
+
+
+def hung_up_after_script(replayed: Replayed, rule: str) -> None:
+    """The IVR hangs up 5 s after its script finished (HEAR-2/HEAR-3), never without it."""
+    hangup = events(replayed, "hangup")
+    assert [(h["by"], h["rule"]) for h in hangup] == [("ivr", rule)]
+    last = events(replayed, "prompt_finished")[-1]
+    assert last["rule"] == rule and not last.get("interrupted")
+    assert hangup[0]["t"] - last["t"] == pytest.approx(5.0, abs=0.02)
+
+
+def test_too_quiet_caller_is_asked_louder_then_told_to_use_another_phone(
+    run_call: ReplayFn, hotline: Flow, prompts: PromptStore, tmp_path: Path
+) -> None:
+    g = seconds(prompts, hotline, "greeting")
+    louder = seconds(prompts, hotline, "louder")
+    audio = line_call(g + louder + 25, [(g + 1, "Front_Center", QUIET), (g + 4 + louder, "Rear_Left", QUIET)])
+    records = Records(tmp_path / "records.sqlite3")
+    replayed = run_call(audio, records=records)
+    assert [e["hearing"] for e in events(replayed, "utterance")] == ["too_quiet", "too_quiet"]
+    assert prompt_rules(replayed) == [("greeting", "ANS-2"), ("louder", "HEAR-2"), ("quiet_other_phone", "HEAR-2")]
+    hung_up_after_script(replayed, "HEAR-2")
+    assert events(replayed, "callback_registered") == [] and records.callbacks() == []
+
+
+def test_too_quiet_vip_is_offered_a_call_back_that_is_stored(
+    run_call: ReplayFn, hotline: Flow, prompts: PromptStore, directory: dict[str, Caller], tmp_path: Path
+) -> None:
+    g = seconds(prompts, hotline, "greeting")
+    louder = seconds(prompts, hotline, "louder")
+    audio = line_call(g + louder + 25, [(g + 1, "Front_Center", QUIET), (g + 4 + louder, "Rear_Left", QUIET)])
+    records = Records(tmp_path / "records.sqlite3")
+    vip = directory["13800138000"]
+    replayed = run_call(audio, records=records, caller_info=vip)
+    assert prompt_rules(replayed)[-1] == ("quiet_call_back", "HEAR-2")
+    assert events(replayed, "prompt_started")[-1]["text"] == "对不起，由于您的电话声音太小，您看我们给您打过去，好吗？"
+    hung_up_after_script(replayed, "HEAR-2")
+    stored = Records(tmp_path / "records.sqlite3").callbacks()
+    assert [(c.caller_id, c.name, c.reason, c.rule, c.status) for c in stored] == [
+        ("13800138000", "张伟", "caller too quiet", "HEAR-2", "open")
+    ]
+    assert stored[0].call_id == Records(tmp_path / "records.sqlite3").calls()[0]["id"]
+    assert events(replayed, "callback_registered")[0]["callback_id"] == stored[0].id
+
+
+def test_caller_who_speaks_up_after_louder_goes_on(run_call: ReplayFn, hotline: Flow, prompts: PromptStore) -> None:
+    g = seconds(prompts, hotline, "greeting")
+    louder = seconds(prompts, hotline, "louder")
+    audio = line_call(g + louder + 20, [(g + 1, "Front_Center", QUIET), (g + 4 + louder, "Rear_Left", CLEAR)])
+    replayed = run_call(audio)
+    assert [e["hearing"] for e in events(replayed, "utterance")] == ["too_quiet", "clear"]
+    assert prompt_rules(replayed) == [("greeting", "ANS-2"), ("louder", "HEAR-2")]
+    assert events(replayed, "state")[-2]["state"] == "listening"
+    assert [h["by"] for h in events(replayed, "hangup")] == ["caller"]
+
+
+@pytest.mark.parametrize(
+    ("number", "script", "callback"), [(None, "noisy_other_phone", False), ("01088886666", "noisy_call_back", True)]
+)
+def test_noisy_line_gets_its_script_then_hang_up(
+    run_call: ReplayFn,
+    hotline: Flow,
+    prompts: PromptStore,
+    directory: dict[str, Caller],
+    tmp_path: Path,
+    number: str | None,
+    script: str,
+    callback: bool,
+) -> None:
+    g = seconds(prompts, hotline, "greeting")
+    audio = line_call(g + 25, [(g + 1, "Front_Center", CLEAR)], noise="pink", noise_db=-31.0)
+    records = Records(tmp_path / "records.sqlite3")
+    replayed = run_call(audio, records=records, caller_info=directory.get(number or ""))
+    heard = events(replayed, "utterance")
+    assert [e["hearing"] for e in heard] == ["noisy"] and heard[0]["snr_db"] < 15
+    assert prompt_rules(replayed) == [("greeting", "ANS-2"), (script, "HEAR-3")]
+    hung_up_after_script(replayed, "HEAR-3")
+    assert [c.reason for c in records.callbacks()] == (["noisy line"] if callback else [])
+    assert not events(replayed, "speech_started")[1:]  # the line's noise alone never counts as speech
+
+
+def test_speakerphone_caller_is_asked_to_pick_up_the_handset(
+    run_call: ReplayFn, hotline: Flow, prompts: PromptStore
+) -> None:
+    g = seconds(prompts, hotline, "greeting")
+    handset = seconds(prompts, hotline, "handset")
+    audio = line_call(g + handset + 20, [(g + 1, "Front_Center", SPEAKERPHONE), (g + 5 + handset, "Rear_Left", CLEAR)])
+    replayed = run_call(audio)
+    assert [e["hearing"] for e in events(replayed, "utterance")] == ["speakerphone", "clear"]
+    assert prompt_rules(replayed) == [("greeting", "ANS-2"), ("handset", "HEAR-1")]
+    assert events(replayed, "prompt_started")[1]["text"] == "对不起，您的声音太小，请您拿起话筒说话好吗？"
+    assert [h["by"] for h in events(replayed, "hangup")] == ["caller"]
+
+
+def test_prompt_level_never_changes_whoever_is_on_the_line(
+    run_call: ReplayFn, hotline: Flow, prompts: PromptStore
+) -> None:
+    """HEAR-4: the IVR's own prompts are at one level, loud line or quiet caller alike."""
+    g = seconds(prompts, hotline, "greeting")
+    louder = seconds(prompts, hotline, "louder")
+    audio = line_call(g + louder + 25, [(g + 1, "Front_Center", QUIET), (g + 4 + louder, "Rear_Left", QUIET)])
+    replayed = run_call(audio)
+    started, finished = events(replayed, "prompt_started"), events(replayed, "prompt_finished")
+    levels = [
+        active_level_db(replayed.ivr_audio[int(a["t"] * RATE) : int(b["t"] * RATE)] / 32768)
+        for a, b in zip(started, finished, strict=True)
+    ]
+    assert len(levels) == 3 and max(levels) - min(levels) < 0.5
+    assert np.mean(levels) == pytest.approx(-26.0, abs=0.5)
