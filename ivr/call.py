@@ -27,6 +27,9 @@ from ivr.records import Records
 from ivr.timeline import Timeline
 from ivr.vad import SpeechDetector, SpeechEdge
 
+MAX_RINGS = 5
+"""ANS-1: answer within 5 rings; later than that, apologise first."""
+
 
 @dataclass(frozen=True)
 class CallResult:
@@ -51,6 +54,7 @@ class Call:
         caller: Caller | None = None,
         records: Records | None = None,
         recorder: CallRecorder | None = None,
+        rings: int = 0,
     ) -> None:
         self.flow = flow
         self.clock = clock
@@ -64,6 +68,7 @@ class Call:
         self.records = records
         self.recorder = recorder
         self.meter = UtteranceMeter()
+        self.rings = rings
         self.player = PromptPlayer()
         self.audio = {
             pid: prompts.get(flow.text(pid, **self.call_vars), p.recording)
@@ -161,8 +166,9 @@ class Call:
     # -- the frame loop -------------------------------------------------------------------
 
     def run(self) -> CallResult:
-        self.timeline.emit("answered", flow=self.flow.name)
+        self.timeline.emit("answered", flow=self.flow.name, rings=self.rings)
         self.machine = self._machine_class(listeners=[self])
+        self._send("answered", late=self.rings > MAX_RINGS)
         while self._ended_by is None:
             self._step()
         self._drain_player()

@@ -22,12 +22,8 @@ def check(flow: Flow) -> list[Problem]:
             if normalise_words(phrase) in words:
                 add(prompt.where, f"FORBID-1: prompt '{prompt.id}' says the forbidden «{phrase}»")
 
-    initial = flow.states[flow.initial]
-    opening = flow.prompts.get(initial.say or "")
-    if opening is None or opening.rule != "ANS-2":
-        add(initial.where, "ANS-2: the initial state must say the ANS-2 greeting first")
-    elif not all(f in opening.template for f in ("{agent_id}", "{agent_name}")):
-        add(opening.where, "ANS-2: the greeting must give {agent_id} and {agent_name} from the agent settings")
+    for where, message in _opening_problems(flow):
+        add(where, message)
 
     for state in flow.states.values():
         prompt = flow.prompts.get(state.say or "")
@@ -60,3 +56,30 @@ def check(flow: Flow) -> list[Problem]:
 
 def _incoming_transitions(flow: Flow, target: str) -> list[tuple[str, TransitionSpec]]:
     return [(s.id, t) for s in flow.states.values() for t in s.transitions if t.target == target]
+
+
+def _said(flow: Flow, state_id: str) -> str | None:
+    prompt = flow.prompts.get(flow.states[state_id].say or "")
+    return prompt.rule if prompt else None
+
+
+def _opening_problems(flow: Flow) -> list[tuple[Where, str]]:
+    """ANS-1/ANS-2: every call opens with the greeting, or with the late-answer apology and then it."""
+    initial = flow.states[flow.initial]
+    firsts = [initial.id] if initial.say else [t.target for t in initial.transitions if t.event == "answered"]
+    if not firsts:
+        return [(initial.where, "ANS-2: the initial state must say the greeting, or route 'answered' to it")]
+    problems = []
+    for sid in firsts:
+        state = flow.states[sid]
+        rule = _said(flow, sid)
+        if rule == "ANS-1":
+            after = [t.target for t in state.transitions if t.event == "prompt_finished"]
+            if not after or any(_said(flow, a) != "ANS-2" for a in after):
+                problems.append((state.where, f"ANS-1: '{sid}' must go on to the ANS-2 greeting when it finishes"))
+        elif rule != "ANS-2":
+            problems.append((state.where, f"ANS-2: the call must open with the greeting, but '{sid}' says {rule}"))
+    for prompt in flow.prompts.values():
+        if prompt.rule == "ANS-2" and not all(f in prompt.template for f in ("{agent_id}", "{agent_name}")):
+            problems.append((prompt.where, "ANS-2: the greeting must give {agent_id} and {agent_name}"))
+    return problems

@@ -18,6 +18,7 @@ from ivr.rules import RULES
 from ivr.yaml_lines import LineDict, load_yaml
 
 EVENTS: dict[str, str] = {
+    "answered": "the call was just answered (if_late: it rang more than 5 times, ANS-1)",
     "speech_started": "the caller started speaking",
     "speech_stopped": "the caller stopped speaking",
     "utterance": "an utterance ended and was measured (if_hearing: clear, too_quiet, noisy, speakerphone)",
@@ -31,7 +32,7 @@ CALL_VARIABLES = frozenset({"agent_id", "agent_name"}) | CALLER_VARIABLES
 _TOP_KEYS = {"flow", "description", "agent", "voice", "waits", "hearing", "prompts", "states"}
 _PROMPT_KEYS = {"text", "rule", "recording", "description"}
 _STATE_KEYS = {"initial", "say", "wait", "hangup", "callback", "on", "rule", "description"}
-_TRANSITION_KEYS = {"target", "if_said", "if_hearing", "if_vip", "if_known"}
+_TRANSITION_KEYS = {"target", "if_said", "if_hearing", "if_vip", "if_known", "if_late"}
 _GUARD_EVENTS = {"if_said": "transcript", "if_hearing": "utterance"}
 
 
@@ -78,10 +79,12 @@ class TransitionSpec:
     if_hearing: tuple[str, ...] = ()
     if_vip: bool | None = None
     if_known: bool | None = None
+    if_late: bool | None = None
 
     @property
     def guarded(self) -> bool:
-        return bool(self.if_said or self.if_hearing) or self.if_vip is not None or self.if_known is not None
+        flags = (self.if_vip, self.if_known, self.if_late)
+        return bool(self.if_said or self.if_hearing) or any(f is not None for f in flags)
 
 
 @dataclass(frozen=True)
@@ -353,20 +356,23 @@ def _guarded(r: _Reader, sid: str, event: str, item: LineDict) -> TransitionSpec
         if hearing not in HEARINGS:
             r.fail(item.line_of("if_hearing"), f"state '{sid}': unknown hearing '{hearing}' ({', '.join(HEARINGS)})")
     flags: dict[str, bool | None] = {}
-    for key in ("if_vip", "if_known"):
+    for key in ("if_vip", "if_known", "if_late"):
         value = item.get(key)
         if value is not None and not isinstance(value, bool):
             r.fail(item.line_of(key), f"state '{sid}': {key} must be true or false")
             value = None
         flags[key] = value
+    if flags["if_late"] is not None and event != "answered":
+        r.fail(item.line_of("if_late"), f"state '{sid}': if_late only applies to 'answered'")
     return TransitionSpec(
         event,
         item["target"],
         r.at(item.line),
-        lists["if_said"],
-        lists["if_hearing"],
-        flags["if_vip"],
-        flags["if_known"],
+        if_said=lists["if_said"],
+        if_hearing=lists["if_hearing"],
+        if_vip=flags["if_vip"],
+        if_known=flags["if_known"],
+        if_late=flags["if_late"],
     )
 
 

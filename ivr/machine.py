@@ -40,8 +40,10 @@ def transition_guard(t: TransitionSpec) -> Callable[..., bool]:
     """All of a transition's if_ conditions, evaluated on the event's arguments and the caller."""
     said = said_guard(t.if_said) if t.if_said else None
 
-    def guard(text: str = "", hearing: str = "", caller: Caller | None = None, **_: Any) -> bool:
+    def guard(text: str = "", hearing: str = "", caller: Caller | None = None, late: bool = False, **_: Any) -> bool:
         if said is not None and not said(text=text):
+            return False
+        if t.if_late is not None and late != t.if_late:
             return False
         if t.if_hearing and hearing not in t.if_hearing:
             return False

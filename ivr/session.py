@@ -1,4 +1,4 @@
-"""Wiring: a flow, its prompts, a VAD and a recognizer put together into a replayed call."""
+"""Wiring: a flow, its prompts, a VAD and a recognizer put together into one call."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from ivr.call import Call, CallResult
 from ivr.clock import SampleClock
 from ivr.directory import Caller
 from ivr.flow import Flow
-from ivr.ports import RecognizerFactory, Synthesizer, Vad
+from ivr.ports import AudioIn, AudioOut, RecognizerFactory, Synthesizer, Vad
 from ivr.prompts import PromptStore
 from ivr.recording import CallRecorder
 from ivr.records import Records
@@ -27,6 +27,60 @@ def prompt_store(flow: Flow, audio_dir: Path, synth: Synthesizer | None = None) 
 
         synth = Pyttsx3Synthesizer()
     return PromptStore(audio_dir, synth, flow.audio)
+
+
+@dataclass(frozen=True)
+class CallSetup:
+    """What every call of a process shares: the flow, its prompts, a VAD maker, the recognizer model."""
+
+    flow: Flow
+    prompts: PromptStore
+    make_vad: Callable[[], Vad]
+    recognizers: RecognizerFactory | None = None
+    records: Records | None = None
+    detector: DetectorSettings | None = None
+
+
+def run_call(
+    setup: CallSetup,
+    audio_in: AudioIn,
+    audio_out: AudioOut,
+    sinks: list[Callable[[Event], None]] | None = None,
+    record: Path | None = None,
+    caller: Caller | None = None,
+    **call_vars: object,
+) -> tuple[CallResult, Timeline]:
+    """Run one call to its end; the recording and the call record are written only once it is over."""
+    clock = SampleClock()
+    timeline = Timeline(clock, sinks)
+    recorder = CallRecorder(record) if record else None
+    try:
+        call = Call(
+            setup.flow,
+            setup.prompts,
+            clock,
+            audio_in,
+            audio_out,
+            SpeechDetector(setup.make_vad(), setup.detector),
+            setup.recognizers.new_call() if setup.recognizers else None,
+            timeline,
+            caller=caller,
+            records=setup.records,
+            recorder=recorder,
+            **call_vars,  # type: ignore[arg-type]
+        )
+        result = call.run()
+    except BaseException:
+        if recorder is not None:
+            recorder.abort()
+        raise
+    if recorder is not None:
+        recorder.close()
+    if setup.records is not None:
+        number = caller.number if caller else None
+        events = [e.as_dict() for e in timeline.events]
+        setup.records.add_call(number, setup.flow.name, result.ended_by, result.duration, events)
+    return result, timeline
 
 
 @dataclass(frozen=True)
@@ -49,32 +103,7 @@ def replay(
     records: Records | None = None,
 ) -> Replayed:
     """Run one call with a recording as the caller, under the simulated clock."""
-    clock = SampleClock()
-    timeline = Timeline(clock, sinks)
     out = CollectedOutput()
-    recorder = CallRecorder(record) if record else None
-    try:
-        call = Call(
-            flow,
-            prompts,
-            clock,
-            WavCaller(caller),
-            out,
-            SpeechDetector(vad, detector),
-            recognizers.new_call() if recognizers else None,
-            timeline,
-            caller=caller_info,
-            records=records,
-            recorder=recorder,
-        )
-        result = call.run()
-    except BaseException:
-        if recorder is not None:
-            recorder.abort()
-        raise
-    if recorder is not None:
-        recorder.close()
-    if records is not None:
-        number = caller_info.number if caller_info else None
-        records.add_call(number, flow.name, result.ended_by, result.duration, [e.as_dict() for e in timeline.events])
+    setup = CallSetup(flow, prompts, lambda: vad, recognizers, records, detector)
+    result, timeline = run_call(setup, WavCaller(caller), out, sinks, record, caller_info)
     return Replayed(result, timeline, out.samples())

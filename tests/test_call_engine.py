@@ -68,3 +68,35 @@ def test_record_writes_both_sides(hotline: Flow, tone_prompts: PromptStore, tmp_
         assert w.getnframes() == 3 * 16000
     assert read_wav(out).any()  # the IVR's side carries the greeting
     assert len(replayed.ivr_audio) == 3 * 16000
+
+
+@pytest.mark.parametrize(("rings", "first"), [(1, "greeting"), (5, "greeting"), (6, "late_apology")])
+def test_late_answer_opens_with_an_apology(hotline: Flow, tone_prompts: PromptStore, rings: int, first: str) -> None:
+    """ANS-1: answered after more than 5 rings, the first words apologise for the wait."""
+    from ivr.call import Call
+    from ivr.clock import SampleClock
+    from ivr.replay import CollectedOutput, WavCaller
+    from ivr.timeline import Timeline
+    from ivr.vad import SpeechDetector
+
+    clock = SampleClock()
+    timeline = Timeline(clock)
+    call = Call(
+        hotline,
+        tone_prompts,
+        clock,
+        WavCaller(caller(silence(20))),
+        CollectedOutput(),
+        SpeechDetector(ScriptedVad([])),
+        None,
+        timeline,
+        rings=rings,
+    )
+    call.run()
+    started = [e.fields for e in timeline.of("prompt_started")]
+    assert started[0]["prompt"] == first
+    if first == "late_apology":
+        assert (started[0]["rule"], started[0]["text"]) == ("ANS-1", "对不起，让您久等了。")
+        assert started[1]["prompt"] == "greeting"
+        gap = timeline.of("prompt_started")[1].t - timeline.of("prompt_finished")[0].t
+        assert gap == 0.0

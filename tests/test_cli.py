@@ -69,8 +69,8 @@ def test_replay_json_and_record(audio_dir: Path, tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     lines = [json.loads(line) for line in out.stdout.splitlines()]
     assert all(set(e) >= {"t", "event"} and round(e["t"], 3) == e["t"] for e in lines)
-    assert [e["event"] for e in lines][:3] == ["answered", "state", "prompt_started"]
-    assert lines[2]["rule"] == "ANS-2" and "客服代表王芳" in lines[2]["text"]
+    assert [e["event"] for e in lines][:4] == ["answered", "state", "state", "prompt_started"]
+    assert lines[3]["rule"] == "ANS-2" and "客服代表王芳" in lines[3]["text"]
     assert lines[-2] == {"t": 12.0, "event": "hangup", "by": "caller", "rule": "CLOSE-1"}
     with wave.open(str(record)) as w:
         assert (w.getnchannels(), w.getframerate(), w.getnframes()) == (2, 16000, 12 * 16000)

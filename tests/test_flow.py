@@ -33,10 +33,11 @@ def _problems(path: Path) -> list[str]:
 
 def test_hotline_flow_loads_and_compiles() -> None:
     flow = load_flow(ROOT / "flows" / "hotline.yaml")
-    assert flow.initial == "greeting"
+    assert flow.initial == "answer"
     assert flow.text("greeting") == "您好，软件事业部12号，客服代表王芳很高兴为您服务，请问有什么可以帮助您！"
     assert flow.states["silent_goodbye"].wait == 5.0
     machine = compile_flow(flow)(listeners=[])
+    machine.send("answered", late=False)
     assert machine.configuration_values == {"greeting"}
     machine.send("no_input")
     assert machine.configuration_values == {"silent_hello"}

@@ -22,7 +22,7 @@ def test_caller_speaks_after_greeting_gets_no_silent_script(
     started = events(replayed, "speech_started")
     assert len(started) == 1 and started[0]["t"] == pytest.approx(g + 2.0, abs=0.3)
     assert events(replayed, "speech_stopped")
-    assert [e["state"] for e in events(replayed, "state")][:2] == ["greeting", "listening"]
+    assert [e["state"] for e in events(replayed, "state")][:3] == ["answer", "greeting", "listening"]
     assert events(replayed, "hangup") == [
         {"t": pytest.approx(g + 2.0 + 1.43 + 12, abs=0.03), "event": "hangup", "by": "caller", "rule": "CLOSE-1"}
     ]
@@ -47,7 +47,7 @@ def test_caller_speaking_during_greeting_cuts_it(run_call: ReplayFn, hotline: Fl
 def test_caller_hangs_up_mid_prompt(run_call: ReplayFn, vosk_model) -> None:
     replayed = run_call(caller(silence(4.0)), recognizers=vosk_model)
     names = [e["event"] for e in events(replayed)]
-    assert names == ["answered", "state", "prompt_started", "prompt_finished", "hangup", "state"]
+    assert names == ["answered", "state", "state", "prompt_started", "prompt_finished", "hangup", "state"]
     finished = events(replayed, "prompt_finished")[0]
     assert finished["interrupted"] is True and finished["played"] == pytest.approx(4.0)
     assert events(replayed, "hangup") == [{"t": 4.0, "event": "hangup", "by": "caller", "rule": "CLOSE-1"}]

@@ -1,0 +1,136 @@
+"""The sound card: caller audio from an input device, prompts to an output device, via sounddevice.
+
+The engine's clock advances by the frames the input device delivers, so every timer runs on the
+device's own sample clock. Output frames are queued for the output callback; a few frames of
+silence are queued first so the device never runs dry.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections import deque
+from typing import Any
+
+import numpy as np
+
+from ivr.audio import FRAME, Samples
+from ivr.clock import RATE
+from ivr.errors import IvrError
+
+_PREFILL_FRAMES = 3
+_STALL_S = 2.0  # the input device delivering nothing for this long is a dead device, not a quiet caller
+
+
+def list_devices() -> list[dict[str, Any]]:
+    """Every audio device PortAudio sees."""
+    import sounddevice as sd
+
+    return [dict(d) for d in sd.query_devices()]  # type: ignore[union-attr]
+
+
+def _device_names(kind: str) -> str:
+    key = f"max_{kind}_channels"
+    names = [f"{i}:{d['name']}" for i, d in enumerate(list_devices()) if d[key] > 0]
+    return ", ".join(names) or "none"
+
+
+def resolve_device(spec: str, kind: str) -> int:
+    """A device by index, exact name, or unique part of its name; `kind` is input or output."""
+    devices = list_devices()
+    key = f"max_{kind}_channels"
+    usable = [(i, d) for i, d in enumerate(devices) if d[key] > 0]
+    if spec.isdigit() and any(i == int(spec) for i, _ in usable):
+        return int(spec)
+    exact = [i for i, d in usable if d["name"] == spec]
+    partial = [i for i, d in usable if spec in d["name"]]
+    found = exact or partial
+    if len(found) == 1:
+        return found[0]
+    problem = "matches several" if found else "is not an"
+    raise IvrError(f"--device: '{spec}' {problem} {kind} device (devices: {_device_names(kind)})")
+
+
+class DeviceLine:
+    """One duplex line on the sound card: `read()` caller frames, `write()` IVR frames."""
+
+    def __init__(self, input_device: int, output_device: int) -> None:
+        self.input_device = input_device
+        self.output_device = output_device
+        self._in: queue.Queue[Samples] = queue.Queue()
+        self._out: deque[Samples] = deque(np.zeros(FRAME, np.int16) for _ in range(_PREFILL_FRAMES))
+        self._hangup = threading.Event()
+        self._streams: list[Any] = []
+        self.frames_in = 0
+        self.underruns = 0
+        self.overflows = 0
+
+    def open(self) -> DeviceLine:
+        import sounddevice as sd
+
+        common: dict[str, Any] = {"samplerate": RATE, "channels": 1, "dtype": "int16", "blocksize": FRAME}
+        try:
+            self._streams = [
+                sd.InputStream(device=self.input_device, callback=self._on_input, **common),
+                sd.OutputStream(device=self.output_device, callback=self._on_output, **common),
+            ]
+            for stream in self._streams:
+                stream.start()
+        except (sd.PortAudioError, ValueError) as e:
+            self.close()
+            raise IvrError(
+                f"--device: cannot open {self.input_device},{self.output_device} ({e}); "
+                f"inputs: {_device_names('input')}; outputs: {_device_names('output')}"
+            ) from None
+        return self
+
+    def _on_input(self, indata: np.ndarray, frames: int, time: Any, status: Any) -> None:
+        if status.input_overflow:
+            self.overflows += 1
+        self._in.put(indata[:, 0].copy())
+
+    def _on_output(self, outdata: np.ndarray, frames: int, time: Any, status: Any) -> None:
+        try:
+            outdata[:, 0] = self._out.popleft()
+        except IndexError:
+            self.underruns += 1
+            outdata.fill(0)
+
+    def hang_up(self) -> None:
+        """End the call: the next `read()` returns None (the caller hung up, or Ctrl-C)."""
+        self._hangup.set()
+
+    def drain(self) -> Samples:
+        """Drop input that piled up (between calls), so a call starts with fresh audio."""
+        frames = []
+        while True:
+            try:
+                frames.append(self._in.get_nowait())
+            except queue.Empty:
+                return np.concatenate(frames) if frames else np.zeros(0, np.int16)
+
+    def read(self) -> Samples | None:
+        if self._hangup.is_set():
+            return None
+        try:
+            frame = self._in.get(timeout=_STALL_S)
+        except queue.Empty:
+            raise IvrError(f"--device: input device {self.input_device} stopped delivering audio") from None
+        self.frames_in += 1
+        return frame
+
+    def write(self, frame: Samples) -> None:
+        self._out.append(frame)
+
+    def flush(self) -> int:
+        """How many queued IVR frames the output has yet to play."""
+        return len(self._out)
+
+    def close(self) -> None:
+        for stream in self._streams:
+            try:
+                stream.stop()
+                stream.close()
+            except Exception:  # a stream that failed to open may refuse to close
+                pass
+        self._streams = []
