@@ -15,6 +15,8 @@ from ivr.timeline import Event
 
 if TYPE_CHECKING:
     from ivr.audio import Samples
+    from ivr.records import Records
+    from ivr.session import CallSetup
 
 DESCRIPTION = """\
 A scripted voice IVR that acts as the hotline's first-line agent, following the hotline's
@@ -81,6 +83,50 @@ def _parser() -> argparse.ArgumentParser:
     )
     _call_options(demo)
     demo.set_defaults(run=_demo)
+
+    run = sub.add_parser(
+        "run",
+        help="run the flow live on a sound card",
+        description="Run one call live: the caller's audio from the input device, prompts to the output "
+        "device. Every timer runs on the input device's sample clock. Ctrl-C ends the call cleanly (as the "
+        "caller hanging up) with its record written. Without a sound card, scripts/live-audio.sh start "
+        "provides PulseAudio null-sink devices: --device line1_caller_mon,line1_ivr.",
+        formatter_class=fmt,
+    )
+    run.add_argument("--device", required=True, metavar="IN[,OUT]", help="input and output device (index or name)")
+    _call_options(run)
+    run.set_defaults(run=_run_live)
+
+    devices = sub.add_parser("devices", help="list the audio devices", description="List the audio devices.")
+    devices.set_defaults(run=_devices)
+
+    soft = sub.add_parser(
+        "softphone",
+        help="answer SIP calls through baresip and run the flow on each",
+        description="Start baresip on a SIP address and drive it through its ctrl_tcp interface: the IVR "
+        "sees each incoming call and its rings, answers (ANS-1: after --answer-after rings; past 5 it "
+        "apologises first), runs the flow on the line's audio devices, hangs up itself after SIL-1/HEAR-2/"
+        "HEAR-3, and notices the caller hanging up (CLOSE-1). A caller number in the SIP URI's user part is "
+        "looked up in the caller directory. Several lines: one `ivr softphone` per line, each with its own "
+        "--line, --sip and --ctrl.",
+        formatter_class=fmt,
+    )
+    soft.add_argument(
+        "--line", type=int, default=1, help="PulseAudio line N: devices lineN_caller/lineN_ivr (default 1)"
+    )
+    soft.add_argument(
+        "--device", metavar="IN[,OUT]", help="override the IVR's devices (default: lineN_caller_mon,lineN_ivr)"
+    )
+    soft.add_argument("--sip", default="127.0.0.1:5080", help="SIP address baresip listens on (default 127.0.0.1:5080)")
+    soft.add_argument("--ctrl", default="127.0.0.1:4444", help="baresip ctrl_tcp address (default 127.0.0.1:4444)")
+    soft.add_argument("--answer-after", type=int, default=1, metavar="RINGS", help="rings before answering (default 1)")
+    soft.add_argument("--ring-period", type=float, default=5.0, metavar="S", help="seconds per ring cycle (default 5)")
+    soft.add_argument("--calls", type=int, metavar="N", help="stop after N calls (default: serve until Ctrl-C)")
+    soft.add_argument(
+        "--baresip-dir", type=Path, metavar="DIR", help="where baresip's config and log go (default: a temp dir)"
+    )
+    _call_options(soft)
+    soft.set_defaults(run=_softphone)
 
     callbacks = sub.add_parser(
         "callbacks",
@@ -216,6 +262,118 @@ def _run_call(args: argparse.Namespace, caller: Samples) -> int:
         replay(flow, caller, prompts, make_vad(args.vad), recognizers, [sink], args.record, None, known, records)
     finally:
         records.close()
+    return 0
+
+
+def _setup(args: argparse.Namespace) -> tuple[CallSetup, Records]:
+    """The flow, prompts (all rendered now, not mid-call), VAD, model and records a live line needs."""
+    from ivr.asr import VoskModel, resolve_model_path
+    from ivr.directory import load_directory
+    from ivr.records import Records
+    from ivr.session import CallSetup, prompt_store
+    from ivr.vad import make_vad
+
+    flow = _load(args.flow)
+    model_path = resolve_model_path(args.model)
+    prompts = prompt_store(flow, paths.audio_dir())
+    directory = args.directory or paths.callers_file()
+    prompts.build(flow.texts([c.call_vars() for c in load_directory(directory).values()]))
+    records = Records(args.records or paths.records_file())
+    recognizers = VoskModel(model_path) if model_path else None
+    return CallSetup(flow, prompts, lambda: make_vad(args.vad), recognizers, records), records
+
+
+def _sink(args: argparse.Namespace) -> Callable[[Event], None]:
+    return (lambda e: print(e.json(), flush=True)) if args.json else _print_text
+
+
+def _devices_for(spec: str) -> tuple[int, int]:
+    from ivr.live import resolve_device
+
+    inp, _, out = spec.partition(",")
+    return resolve_device(inp, "input"), resolve_device(out or inp, "output")
+
+
+def _on_interrupt(stop: Callable[[], None]) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, lambda *_: stop())
+
+
+def _run_live(args: argparse.Namespace) -> int:
+    from ivr.directory import lookup
+    from ivr.live import DeviceLine
+    from ivr.session import run_call
+
+    inp, out = _devices_for(args.device)
+    known = lookup(args.directory or paths.callers_file(), args.caller_id)
+    setup, records = _setup(args)
+    line = DeviceLine(inp, out).open()
+    _on_interrupt(line.hang_up)
+    try:
+        run_call(setup, line, line, [_sink(args)], args.record, known)
+        while line.flush() > 0 and line.read() is not None:
+            pass  # let the last prompt finish playing
+    finally:
+        line.close()
+        records.close()
+    return 0
+
+
+def _devices(args: argparse.Namespace) -> int:
+    from ivr.live import list_devices
+
+    found = list_devices()
+    if not found:
+        print("no audio devices (no sound card? scripts/live-audio.sh start provides virtual ones)")
+    for i, d in enumerate(found):
+        kinds = "/".join(k for k, n in (("in", d["max_input_channels"]), ("out", d["max_output_channels"])) if n)
+        print(f"{i:>3}  {d['name']:<28} {kinds:<7} {d['default_samplerate']:.0f} Hz")
+    return 0
+
+
+def _softphone(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from ivr.baresip import BaresipControl, BaresipSettings, start_baresip
+    from ivr.directory import load_directory
+    from ivr.live import DeviceLine
+    from ivr.softphone import Answering, Softphone
+
+    if args.answer_after < 1:
+        raise IvrError("--answer-after: at least 1 ring")
+    if not 0.5 <= args.ring_period <= 30:
+        raise IvrError("--ring-period: 0.5 to 30 seconds")
+    n = args.line
+    inp, out = _devices_for(args.device or f"line{n}_caller_mon,line{n}_ivr")
+    directory = load_directory(args.directory or paths.callers_file())
+    setup, records = _setup(args)
+    workdir = args.baresip_dir or Path(tempfile.mkdtemp(prefix=f"ivr-line{n}-"))
+    settings = BaresipSettings(
+        sip=args.sip,
+        ctrl=args.ctrl,
+        player=f"pulse,line{n}_caller",
+        source=f"pulse,line{n}_ivr.monitor",
+        rtp_ports=f"{20000 + 100 * n}-{20099 + 100 * n}",
+    )
+    baresip = start_baresip(settings, workdir, workdir / "baresip.log")
+    line = DeviceLine(inp, out).open()
+    try:
+        ctrl = BaresipControl(args.ctrl)
+        phone = Softphone(
+            setup, line, ctrl, Answering(args.answer_after, args.ring_period), directory.get, [_sink(args)]
+        )
+        _on_interrupt(phone.stop)
+        print(
+            f"ivr: line {n} answering SIP calls at sip:ivr@{args.sip} (baresip log: {workdir / 'baresip.log'})",
+            file=sys.stderr,
+        )
+        phone.serve(args.calls)
+    finally:
+        line.close()
+        records.close()
+        baresip.terminate()
+        baresip.wait()
     return 0
 
 

@@ -83,6 +83,11 @@ def wall_time() -> datetime:
     return datetime.now(UTC)
 
 
+def pause(seconds: float) -> None:
+    """Wait for another process (a softphone starting up), never to time a call."""
+    time.sleep(seconds)
+
+
 def stopwatch() -> Callable[[], float]:
     """A wall-clock stopwatch for benchmarks and progress displays only."""
     start = time.perf_counter()

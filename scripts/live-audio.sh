@@ -9,6 +9,7 @@
 # Line N has two sinks: lineN_caller (what the caller says; the IVR listens on its monitor) and
 # lineN_ivr (what the IVR says; the softphone or a test listens on its monitor). ALSA PCMs:
 # lineN_caller (playback), lineN_caller_mon (capture), lineN_ivr (playback), lineN_ivr_mon (capture).
+# A sink `alerts` takes softphones' ring tones.
 set -euo pipefail
 
 RT="${IVR_PULSE_DIR:-/tmp/ivr-pulse}"
@@ -53,6 +54,9 @@ start() {
       done
     done
   } > "$RT/asound.conf"
+  # Where softphones play their ring and alert tones, away from every line.
+  pactl list short sinks | grep -q "[[:space:]]alerts[[:space:]]" ||
+    pactl load-module module-null-sink sink_name=alerts rate=16000 channels=1 >/dev/null
   print_env
 }
 
