@@ -22,6 +22,7 @@ from conftest import speech
 from heard import waits
 
 from ivr.audio import resample, to_int16, write_wav
+from ivr.baresip import BaresipControl
 from ivr.flow import Flow
 from ivr.paths import ROOT
 from ivr.prompts import PromptStore
@@ -138,6 +139,7 @@ class Softphone:
         self.sip, self.ctrl = f"127.0.0.1:{5100 + 10 * n}", f"127.0.0.1:{4500 + n}"
         self.caller_sip = f"127.0.0.1:{5105 + 10 * n}"
         self.caller_rtp = f"{30000 + 10 * n}-{30009 + 10 * n}"
+        self.caller_ctrl = f"127.0.0.1:{4700 + n}"
         self.tmp, self.env = tmp, env
         self.proc = subprocess.Popen(
             [IVR, "softphone", "--calls", "1", "--json", "--sip", self.sip, "--ctrl", self.ctrl, *args],
@@ -173,25 +175,34 @@ class Softphone:
                     "module sndfile.so",
                     "module_tmp account.so",
                     "module_app menu.so",
+                    "module_app ctrl_tcp.so",
+                    f"ctrl_tcp_listen {self.caller_ctrl}",
                     f"snd_path {heard}",
                     "",
                 ]
             )
         )
         (config / "accounts").write_text(f"<sip:13900139000@{self.caller_sip}>;regint=0;audio_codecs=PCMU\n")
-        run = subprocess.run(
-            ["baresip", "-4", "-s", "-f", str(config), "-e", f"/dial sip:ivr@{self.sip}", "-t", str(seconds)],
-            capture_output=True,
-            text=True,
-            env=self.env,
-            timeout=seconds + 30,
-        )
+        log = self.tmp / "caller.log"
+        with log.open("w") as out:
+            caller = subprocess.Popen(
+                ["baresip", "-4", "-s", "-f", str(config), "-e", f"/dial sip:ivr@{self.sip}", "-t", str(seconds)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+            )
+            ctrl = BaresipControl(self.caller_ctrl)
+            while ctrl.events.get(timeout=seconds)["type"] not in ("CALL_CLOSED", "CTRL_CLOSED"):
+                pass
+            ctrl.send("quit")
+            caller.wait(timeout=30)
+            ctrl.close()
         dumps = sorted(heard.glob("*-dec.wav"))
-        assert dumps, run.stdout[-2000:]
+        assert dumps, log.read_text()[-2000:]
         with wave.open(str(dumps[0])) as w:
             self.rate = w.getframerate()
             audio = np.frombuffer(w.readframes(w.getnframes()), np.int16)
-        return run.stdout + run.stderr, audio
+        return log.read_text(), audio
 
     def finish(self) -> list[dict]:
         out, err = self.proc.communicate(timeout=60)
