@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -99,10 +100,10 @@ def reaction_call(env: dict[str, str], line: int, work: Path, reply: np.ndarray,
     )
     assert ivr.stdout is not None
     for text in ivr.stdout:
-        if '"prompt_finished"' in text:  # the first prompt is over: the caller speaks
-            subprocess.run(["pacat", "--playback", f"--device=line{line}_caller", utterance], env=env, check=True)
-            break
-    ivr.stdout.read()
+        if '"prompt_finished"' in text and '"one"' in text:  # the first prompt is over: the caller speaks
+            subprocess.run(["paplay", f"--device=line{line}_caller", utterance], env=env, check=True)
+        if '"prompt_finished"' in text and '"reply"' in text:  # replied: the caller hangs up (Ctrl-C)
+            ivr.send_signal(signal.SIGINT)
     ivr.wait()
     with wave.open(str(record)) as w:
         both = np.frombuffer(w.readframes(w.getnframes()), "<i2").reshape(-1, 2)

