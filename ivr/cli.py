@@ -243,30 +243,21 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _run_call(args: argparse.Namespace, caller: Samples) -> int:
-    from ivr.asr import VoskModel, resolve_model_path
     from ivr.directory import lookup
-    from ivr.records import Records
-    from ivr.session import prompt_store, replay
-    from ivr.vad import make_vad
+    from ivr.replay import CollectedOutput, WavCaller
+    from ivr.session import run_call
 
-    flow = _load(args.flow)
-    if args.record is not None and args.record.suffix.lower() != ".wav":
-        raise IvrError(f"--record: {args.record} must end in .wav")
     known = lookup(args.directory or paths.callers_file(), args.caller_id)
-    model_path = resolve_model_path(args.model)
-    recognizers = VoskModel(model_path) if model_path else None
-    records = Records(args.records or paths.records_file())
-    sink: Callable[[Event], None] = (lambda e: print(e.json(), flush=True)) if args.json else _print_text
+    setup, records = _setup(args)
     try:
-        prompts = prompt_store(flow, paths.audio_dir())
-        replay(flow, caller, prompts, make_vad(args.vad), recognizers, [sink], args.record, None, known, records)
+        run_call(setup, WavCaller(caller), CollectedOutput(), [_sink(args)], args.record, known)
     finally:
         records.close()
     return 0
 
 
 def _setup(args: argparse.Namespace) -> tuple[CallSetup, Records]:
-    """The flow, prompts (all rendered now, not mid-call), VAD, model and records a live line needs."""
+    """The flow, prompts (all rendered now, not mid-call), VAD, model and records every call needs."""
     from ivr.asr import VoskModel, resolve_model_path
     from ivr.directory import load_directory
     from ivr.records import Records
@@ -274,6 +265,8 @@ def _setup(args: argparse.Namespace) -> tuple[CallSetup, Records]:
     from ivr.vad import make_vad
 
     flow = _load(args.flow)
+    if args.record is not None and args.record.suffix.lower() != ".wav":
+        raise IvrError(f"--record: {args.record} must end in .wav")
     model_path = resolve_model_path(args.model)
     prompts = prompt_store(flow, paths.audio_dir())
     directory = args.directory or paths.callers_file()
@@ -312,8 +305,7 @@ def _run_live(args: argparse.Namespace) -> int:
     _on_interrupt(line.hang_up)
     try:
         run_call(setup, line, line, [_sink(args)], args.record, known)
-        while line.flush() > 0 and line.read() is not None:
-            pass  # let the last prompt finish playing
+        line.play_out()
     finally:
         line.close()
         records.close()

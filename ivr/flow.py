@@ -151,14 +151,10 @@ class _Reader:
         if value is None:
             if required:
                 self.fail(parent.line, f"missing '{key}'")
-            empty = LineDict()
-            empty.line, empty.key_lines = parent.line_of(key), {}
-            return empty
+            return _empty(parent.line_of(key))
         if not isinstance(value, LineDict):
             self.fail(parent.line_of(key), f"'{key}' must be a mapping")
-            empty = LineDict()
-            empty.line, empty.key_lines = parent.line_of(key), {}
-            return empty
+            return _empty(parent.line_of(key))
         return value
 
     def unknown_keys(self, d: LineDict, allowed: set[str], what: str) -> None:

@@ -122,9 +122,10 @@ class DeviceLine:
     def write(self, frame: Samples) -> None:
         self._out.append(frame)
 
-    def flush(self) -> int:
-        """How many queued IVR frames the output has yet to play."""
-        return len(self._out)
+    def play_out(self) -> None:
+        """Keep the line running until the output has played every queued IVR frame."""
+        while self._out and self.read() is not None:
+            pass
 
     def close(self) -> None:
         for stream in self._streams:

@@ -135,8 +135,7 @@ class Softphone:
         caller = self.lookup(_number(peer))
         result, _ = run_call(self.setup, audio, self.line, self.sinks, caller=caller, rings=rings)
         if result.ended_by == "ivr" or self.stopping:
-            while self.line.flush() > 0 and self.line.read() is not None:
-                pass  # let the output play what is queued before the BYE (ANS-3: no cut-off)
+            self.line.play_out()  # what is queued plays before the BYE (ANS-3: no cut-off)
             self.ctrl.send("hangup")
         return result
 
