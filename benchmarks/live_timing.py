@@ -31,12 +31,13 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from heard import locate  # noqa: E402
 
-from ivr.audio import FRAME, read_wav, write_wav  # noqa: E402
+from ivr.adapters.soundcard import _PREFILL_FRAMES  # noqa: E402
 from ivr.clock import RATE  # noqa: E402
-from ivr.flow import load_flow  # noqa: E402
-from ivr.live import _PREFILL_FRAMES  # noqa: E402
-from ivr.session import prompt_store  # noqa: E402
-from ivr.vad import DetectorSettings  # noqa: E402
+from ivr.engine.session import prompt_store  # noqa: E402
+from ivr.flowlang.flow import load_flow  # noqa: E402
+from ivr.frames import FRAME  # noqa: E402
+from ivr.signal.speech import DetectorSettings  # noqa: E402
+from ivr.signal.wav import read_wav, write_wav  # noqa: E402
 
 IVR = str(Path(sys.executable).parent / "ivr")
 FLOW = ROOT / "benchmarks" / "live_flow.yaml"

@@ -15,14 +15,14 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ivr.asr import VoskModel, default_model_path
-from ivr.audio import FRAME
+from ivr.adapters.vad import SileroVad, WebRtcVad
+from ivr.adapters.vosk import VoskModel, default_model_path
+from ivr.app.samples import hiss_call, silent_call
 from ivr.clock import stopwatch
-from ivr.flow import load_flow
+from ivr.engine.session import prompt_store, replay
+from ivr.flowlang.flow import load_flow
+from ivr.frames import FRAME
 from ivr.paths import ROOT
-from ivr.samples import hiss_call, silent_call
-from ivr.session import prompt_store, replay
-from ivr.vad import SileroVad, WebRtcVad
 
 
 def best_of(repeat: int, run: Callable[[], float | None]) -> tuple[float, float | None]:
@@ -40,7 +40,7 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5, help="runs per figure; the median is printed")
     args = parser.parse_args()
 
-    from ivr.audio import resample, to_float, to_int16
+    from ivr.frames import resample, to_float, to_int16
 
     flow = load_flow(ROOT / "flows" / "hotline.yaml")
     prompts = prompt_store(flow, ROOT / "audio")

@@ -16,10 +16,12 @@ from pathlib import Path
 import numpy as np
 from scipy.signal import lfilter
 
-from ivr.audio import FRAME, read_wav, to_float, to_int16
+from ivr.adapters.vad import SileroVad, WebRtcVad
 from ivr.clock import RATE, stopwatch
-from ivr.ports import Vad
-from ivr.vad import SileroVad, SpeechDetector, WebRtcVad
+from ivr.engine.ports import Vad
+from ivr.frames import FRAME, to_float, to_int16
+from ivr.signal.speech import SpeechDetector
+from ivr.signal.wav import read_wav
 
 ALSA = Path("/usr/share/sounds/alsa")
 rng = np.random.default_rng(2024)

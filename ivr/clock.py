@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import queue
+import socket
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
 
 RATE = 16_000
 """Engine sample rate: time is counted in samples at this rate, so it never drifts."""
@@ -92,3 +97,31 @@ def stopwatch() -> Callable[[], float]:
     """A wall-clock stopwatch for benchmarks and progress displays only."""
     start = time.perf_counter()
     return lambda: time.perf_counter() - start
+
+
+# -- waiting on other processes and threads (never to time a call) ---------------------------
+
+
+def run_process(args: list[str], seconds: float, **kwargs: Any) -> subprocess.CompletedProcess[Any]:
+    """subprocess.run bounded by `seconds` of wall time."""
+    return subprocess.run(args, timeout=seconds, **kwargs)
+
+
+def wait_process(proc: subprocess.Popen[Any], seconds: float) -> int:
+    """Wait at most `seconds` for a child process to exit; raises subprocess.TimeoutExpired."""
+    return proc.wait(timeout=seconds)
+
+
+def communicate(proc: subprocess.Popen[Any], seconds: float, data: Any = None) -> tuple[Any, Any]:
+    """Popen.communicate bounded by `seconds` of wall time."""
+    return proc.communicate(data, timeout=seconds)
+
+
+def get_within(q: queue.Queue[T], seconds: float) -> T:
+    """The next item of a thread queue, waiting at most `seconds`; raises queue.Empty."""
+    return q.get(timeout=seconds)
+
+
+def socket_deadline(sock: socket.socket, seconds: float | None) -> None:
+    """Bound a blocking socket's operations to `seconds` (None: block)."""
+    sock.settimeout(seconds)

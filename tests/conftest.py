@@ -8,15 +8,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ivr.asr import VoskModel, default_model_path
-from ivr.audio import read_wav, to_int16
+from ivr.adapters.prompts import PromptStore
+from ivr.adapters.vad import SileroVad
+from ivr.adapters.vosk import VoskModel, default_model_path
 from ivr.clock import RATE
-from ivr.flow import Flow, load_flow
+from ivr.engine.ports import RecognizerFactory, Vad
+from ivr.engine.session import Replayed, prompt_store, replay
+from ivr.flowlang.flow import Flow, load_flow
+from ivr.frames import to_int16
 from ivr.paths import ROOT
-from ivr.ports import RecognizerFactory, Vad
-from ivr.prompts import PromptStore
-from ivr.session import Replayed, prompt_store, replay
-from ivr.vad import SileroVad
+from ivr.signal.wav import read_wav
 
 ALSA_SOUNDS = Path("/usr/share/sounds/alsa")
 """Real human speech shipped by Debian's alsa-utils (a voice saying "front center", ...)."""
@@ -92,7 +93,7 @@ def line_call(
     total_s: float, said: list[tuple[float, str, dict]], noise: str = "pink", noise_db: float = -80.0
 ) -> np.ndarray:
     """A caller's line: recorded utterances at the given times, in a condition, over the line's noise."""
-    from ivr.evalset import line_noise, utterance
+    from ivr.eval.dataset import line_noise, utterance
 
     rng = np.random.default_rng(5)
     x = np.zeros(int(total_s * RATE))

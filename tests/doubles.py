@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ivr.audio import FRAME, Samples
 from ivr.clock import RATE
-from ivr.ports import Transcript
+from ivr.engine.ports import Transcript
+from ivr.frames import FRAME, Samples
 
 
 class ToneSynth:

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from conftest import caller, silence, speech
 
-from ivr.asr import MODEL_ENV, VoskModel, load_model, resolve_model_path
-from ivr.audio import FRAME
+from ivr.adapters.vosk import MODEL_ENV, VoskModel, load_model, resolve_model_path
 from ivr.errors import IvrError
+from ivr.frames import FRAME
 
 
 def test_model_path_comes_from_flag_then_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

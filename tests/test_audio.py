@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ivr.audio import FRAME, pad_to_frames, read_wav, write_wav
 from ivr.errors import IvrError
+from ivr.frames import FRAME, pad_to_frames
+from ivr.signal.wav import read_wav, write_wav
 
 
 def _tone(rate: int, seconds: float = 1.0) -> np.ndarray:

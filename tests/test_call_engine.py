@@ -8,10 +8,10 @@ import pytest
 from conftest import caller, events, silence
 from doubles import ScriptedRecognizer, ScriptedVad, ToneSynth, bursts
 
-from ivr.flow import Flow
-from ivr.prompts import PromptStore
-from ivr.session import replay
-from ivr.vad import DetectorSettings
+from ivr.adapters.prompts import PromptStore
+from ivr.engine.session import replay
+from ivr.flowlang.flow import Flow
+from ivr.signal.speech import DetectorSettings
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def test_silent_script_timing_is_exact_with_any_prompt_lengths(hotline: Flow, to
 
 
 def test_record_writes_both_sides(hotline: Flow, tone_prompts: PromptStore, tmp_path: Path) -> None:
-    from ivr.audio import read_wav
+    from ivr.signal.wav import read_wav
 
     out = tmp_path / "call.wav"
     replayed = replay(hotline, caller(silence(3)), tone_prompts, ScriptedVad([]), None, record=out)
@@ -73,11 +73,11 @@ def test_record_writes_both_sides(hotline: Flow, tone_prompts: PromptStore, tmp_
 @pytest.mark.parametrize(("rings", "first"), [(1, "greeting"), (5, "greeting"), (6, "late_apology")])
 def test_late_answer_opens_with_an_apology(hotline: Flow, tone_prompts: PromptStore, rings: int, first: str) -> None:
     """ANS-1: answered after more than 5 rings, the first words apologise for the wait."""
-    from ivr.call import Call
+    from ivr.adapters.wavline import CollectedOutput, WavCaller
     from ivr.clock import SampleClock
-    from ivr.replay import CollectedOutput, WavCaller
-    from ivr.timeline import Timeline
-    from ivr.vad import SpeechDetector
+    from ivr.engine.call import Call
+    from ivr.engine.timeline import Timeline
+    from ivr.signal.speech import SpeechDetector
 
     clock = SampleClock()
     timeline = Timeline(clock)

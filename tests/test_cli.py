@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ivr.audio import write_wav
-from ivr.directory import load_directory
-from ivr.flow import load_flow
+from ivr.adapters.directory import load_directory
+from ivr.flowlang.flow import load_flow
 from ivr.paths import ROOT
+from ivr.signal.wav import write_wav
 
 IVR = str(Path(sys.executable).parent / "ivr")
 

@@ -6,8 +6,9 @@ import numpy as np
 from conftest import hiss, speech
 from doubles import ScriptedVad
 
-from ivr.audio import FRAME
-from ivr.vad import DetectorSettings, SileroVad, SpeechDetector
+from ivr.adapters.vad import SileroVad
+from ivr.frames import FRAME
+from ivr.signal.speech import DetectorSettings, SpeechDetector
 
 
 def _edges(detector: SpeechDetector, audio: np.ndarray) -> list[tuple[str, float]]:

@@ -9,13 +9,13 @@ import pytest
 from conftest import events
 from doubles import ScriptedRecognizer, ScriptedVad, ToneSynth, bursts
 
-from ivr.directory import load_directory, lookup
+from ivr.adapters.directory import load_directory, lookup
+from ivr.adapters.prompts import PromptStore
+from ivr.adapters.records import Records
+from ivr.engine.session import replay
 from ivr.errors import IvrError
-from ivr.flow import Flow
+from ivr.flowlang.flow import Flow
 from ivr.paths import ROOT
-from ivr.prompts import PromptStore
-from ivr.records import Records
-from ivr.session import replay
 
 ZHANG = '"12345":\n  name: 张伟\n  surname: 张\n  title: 老师\n'
 ZHANG_AS_LI = ZHANG.replace("surname: 张", "surname: 李")

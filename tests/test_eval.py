@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ivr import evalset
-from ivr.flow import Flow
-from ivr.hearing import HearingThresholds
+from ivr.eval import dataset as evalset
+from ivr.flowlang.flow import Flow
+from ivr.signal.hearing import HearingThresholds
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,7 @@ def test_clear_speech_at_the_nominal_level_never_triggers_a_hear_script(hotline:
 
 def test_order_of_the_checks() -> None:
     t = HearingThresholds(noisy_snr_db=15, quiet_level_db=-40, speakerphone_decay_db_s=-259)
-    from ivr.hearing import Measurement
+    from ivr.signal.hearing import Measurement
 
     assert t.classify(Measurement(-50, -60, 10, -100, 1)) == "noisy"
     assert t.classify(Measurement(-50, -80, 30, -100, 1)) == "too_quiet"

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from ivr.compliance import check
 from ivr.errors import IvrError
-from ivr.flow import FlowError, find_flow, load_flow
-from ivr.machine import compile_flow, said_guard
+from ivr.flowlang.compile import compile_flow, said_guard
+from ivr.flowlang.compliance import check
+from ivr.flowlang.flow import FlowError, find_flow, load_flow
 from ivr.paths import ROOT
 
 HOTLINE = (ROOT / "flows" / "hotline.yaml").read_text(encoding="utf-8")

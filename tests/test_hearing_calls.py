@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 from conftest import CLEAR, QUIET, SPEAKERPHONE, ReplayFn, events, line_call
 
+from ivr.adapters.directory import Caller, load_directory
+from ivr.adapters.prompts import PromptStore
+from ivr.adapters.records import Records
 from ivr.clock import RATE
-from ivr.directory import Caller, load_directory
-from ivr.flow import Flow
-from ivr.level import active_level_db
+from ivr.engine.session import Replayed
+from ivr.flowlang.flow import Flow
 from ivr.paths import ROOT
-from ivr.prompts import PromptStore
-from ivr.records import Records
-from ivr.session import Replayed
+from ivr.signal.level import active_level_db
 
 
 @pytest.fixture(scope="module")

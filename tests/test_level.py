@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from conftest import speech
 
-from ivr.audio import to_float
-from ivr.level import active_level_db, fade, normalise, rms_db
+from ivr.frames import to_float
+from ivr.signal.level import active_level_db, fade, normalise, rms_db
 
 
 def test_active_level_of_a_sine_is_its_rms() -> None:

@@ -21,12 +21,13 @@ import pytest
 from conftest import speech
 from heard import waits
 
-from ivr.audio import resample, to_int16, write_wav
-from ivr.baresip import BaresipControl
-from ivr.flow import Flow
+from ivr.adapters.baresip import BaresipControl
+from ivr.adapters.prompts import PromptStore
+from ivr.adapters.records import Records
+from ivr.flowlang.flow import Flow
+from ivr.frames import resample, to_int16
 from ivr.paths import ROOT
-from ivr.prompts import PromptStore
-from ivr.records import Records
+from ivr.signal.wav import write_wav
 
 pytestmark = pytest.mark.live
 IVR = str(Path(sys.executable).parent / "ivr")

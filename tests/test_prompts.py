@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 from conftest import speech
 
-from ivr.audio import FRAME, to_float, write_wav
+from ivr.adapters.espeak import Pyttsx3Synthesizer
+from ivr.adapters.prompts import PromptAudioSettings, PromptStore
 from ivr.errors import IvrError
-from ivr.flow import Flow
-from ivr.level import active_level_db
-from ivr.prompts import PromptAudioSettings, PromptStore
-from ivr.tts import Pyttsx3Synthesizer
+from ivr.flowlang.flow import Flow
+from ivr.frames import FRAME, to_float
+from ivr.signal.level import active_level_db
+from ivr.signal.wav import write_wav
 
 
 def test_every_prompt_is_real_mandarin_speech_at_one_level(hotline: Flow, prompts: PromptStore) -> None:

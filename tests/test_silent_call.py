@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import ReplayFn, caller, events, hiss, silence
 
-from ivr.flow import Flow
-from ivr.samples import hiss_call
+from ivr.app.samples import hiss_call
+from ivr.flowlang.flow import Flow
 
 SIL1 = [
     "您好！请问有什么可以帮助您？",
@@ -45,7 +45,7 @@ def test_line_hiss_is_not_speech(run_call: ReplayFn, hotline: Flow, level_dbfs: 
 
 
 def test_sample_hiss_call_at_telephone_rate(run_call: ReplayFn, hotline: Flow, tmp_path) -> None:
-    from ivr.audio import read_wav, write_wav
+    from ivr.signal.wav import read_wav, write_wav
 
     path = tmp_path / "hiss8k.wav"
     write_wav(path, [hiss_call()], 8000)

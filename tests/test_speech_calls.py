@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import ReplayFn, caller, events, silence, speech
 
-from ivr.flow import Flow
-from ivr.prompts import PromptStore
+from ivr.adapters.prompts import PromptStore
+from ivr.flowlang.flow import Flow
 
 
 def greeting_seconds(hotline: Flow, prompts: PromptStore) -> float:

@@ -1,41 +1,17 @@
-"""Audio frames and WAV files: 16 kHz mono s16, 20 ms frames, any common WAV converted in."""
+"""WAV files in and out: any common WAV converted to engine audio; writes are atomic."""
 
 from __future__ import annotations
 
 import os
 import tempfile
 import wave
-from math import gcd
 from pathlib import Path
 
 import numpy as np
-from scipy.signal import resample_poly
 
 from ivr.clock import RATE
 from ivr.errors import IvrError
-
-FRAME = RATE // 50
-"""Samples in one 20 ms engine frame."""
-
-Samples = np.ndarray
-"""Mono int16 audio at the engine rate."""
-
-
-def resample(x: np.ndarray, src_rate: int, dst_rate: int = RATE) -> np.ndarray:
-    """Polyphase resampling of float audio."""
-    if src_rate == dst_rate:
-        return x
-    g = gcd(src_rate, dst_rate)
-    return resample_poly(x, dst_rate // g, src_rate // g)
-
-
-def to_int16(x: np.ndarray) -> Samples:
-    """Float audio in [-1, 1] to int16, clipped."""
-    return np.clip(np.round(x * 32768.0), -32768, 32767).astype(np.int16)
-
-
-def to_float(x: Samples) -> np.ndarray:
-    return x.astype(np.float64) / 32768.0
+from ivr.frames import Samples, resample, to_int16
 
 
 def read_wav(path: Path | str, rate: int = RATE) -> Samples:
@@ -92,9 +68,3 @@ def write_wav(path: Path | str, channels: list[Samples], rate: int = RATE) -> No
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def pad_to_frames(x: Samples) -> Samples:
-    """Zero-pad to a whole number of frames, so prompt ends fall on frame boundaries."""
-    rest = (-len(x)) % FRAME
-    return np.concatenate([x, np.zeros(rest, np.int16)]) if rest else x

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ivr.audio import to_int16, write_wav
+from ivr.frames import to_int16
+from ivr.signal.wav import write_wav
 
 SAMPLE_RATE = 8000
 """Telephone rate: the samples also exercise the engine's conversion."""

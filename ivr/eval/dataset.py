@@ -27,12 +27,14 @@ from typing import Any
 import numpy as np
 from scipy.signal import butter, fftconvolve, lfilter, sosfilt
 
-from ivr.audio import FRAME, read_wav, to_float, to_int16, write_wav
+from ivr.adapters.vad import SileroVad
 from ivr.clock import RATE
 from ivr.errors import IvrError
-from ivr.hearing import HearingThresholds, Measurement, UtteranceMeter
-from ivr.level import active_level_db
-from ivr.vad import SileroVad, SpeechDetector
+from ivr.frames import FRAME, to_float, to_int16
+from ivr.signal.hearing import HearingThresholds, Measurement, UtteranceMeter
+from ivr.signal.level import active_level_db
+from ivr.signal.speech import SpeechDetector
+from ivr.signal.wav import read_wav, write_wav
 
 SPEECH_SOURCES = (
     Path("/usr/share/asterisk/sounds/en_US_f_Allison"),

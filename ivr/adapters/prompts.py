@@ -14,10 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ivr.audio import Samples, pad_to_frames, read_wav, resample, to_float, to_int16, write_wav
 from ivr.clock import RATE
-from ivr.level import fade, normalise
-from ivr.ports import Synthesizer
+from ivr.engine.ports import Synthesizer
+from ivr.frames import Samples, pad_to_frames, resample, to_float, to_int16
+from ivr.signal.level import fade, normalise
+from ivr.signal.wav import read_wav, write_wav
 
 CACHE_VERSION = 1
 _TRIM_DBFS = -55.0

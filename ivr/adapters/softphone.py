@@ -12,15 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ivr.audio import FRAME, Samples
-from ivr.baresip import BaresipControl
-from ivr.call import CallResult
+from ivr.adapters.baresip import BaresipControl
+from ivr.adapters.directory import Caller
+from ivr.adapters.soundcard import DeviceLine
 from ivr.clock import SampleClock, TimerHandle
-from ivr.directory import Caller
+from ivr.engine.call import CallResult
+from ivr.engine.session import CallSetup, run_call
+from ivr.engine.timeline import Event
 from ivr.errors import IvrError
-from ivr.live import DeviceLine
-from ivr.session import CallSetup, run_call
-from ivr.timeline import Event
+from ivr.frames import FRAME, Samples
 
 RING_ON_S = 1.0
 """A ring sounds for 1 s of each ring period; the IVR answers at the end of the ring it picks."""

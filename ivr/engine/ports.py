@@ -7,7 +7,7 @@ from typing import Protocol
 
 import numpy as np
 
-from ivr.audio import Samples
+from ivr.frames import Samples
 
 
 class AudioIn(Protocol):

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ivr.audio import FRAME, Samples
 from ivr.clock import RATE
+from ivr.frames import FRAME, Samples
 
 SILENCE = np.zeros(FRAME, np.int16)
 _FADE_OUT = np.linspace(1.0, 0.0, FRAME)

@@ -11,10 +11,10 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-from ivr.audio import Samples
 from ivr.clock import RATE
+from ivr.engine.ports import Transcript
 from ivr.errors import IvrError
-from ivr.ports import Transcript
+from ivr.frames import Samples
 
 MODEL_ENV = "IVR_VOSK_MODEL"
 NO_MODEL = "none"

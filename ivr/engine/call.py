@@ -13,19 +13,19 @@ from typing import Any
 
 from statemachine import State
 
-from ivr.audio import FRAME
+from ivr.adapters.directory import Caller
+from ivr.adapters.prompts import PromptStore
+from ivr.adapters.recorder import CallRecorder
+from ivr.adapters.records import Records
 from ivr.clock import RATE, SampleClock, TimerHandle
-from ivr.directory import Caller
-from ivr.flow import Flow, StateSpec
-from ivr.hearing import UtteranceMeter
-from ivr.machine import CALLER_HANGUP_EVENT, compile_flow
-from ivr.player import SILENCE, Playing, PromptPlayer
-from ivr.ports import AudioIn, AudioOut, Recognizer, Transcript
-from ivr.prompts import PromptStore
-from ivr.recording import CallRecorder
-from ivr.records import Records
-from ivr.timeline import Timeline
-from ivr.vad import SpeechDetector, SpeechEdge
+from ivr.engine.player import SILENCE, Playing, PromptPlayer
+from ivr.engine.ports import AudioIn, AudioOut, Recognizer, Transcript
+from ivr.engine.timeline import Timeline
+from ivr.flowlang.compile import CALLER_HANGUP_EVENT, compile_flow
+from ivr.flowlang.flow import Flow, StateSpec
+from ivr.frames import FRAME
+from ivr.signal.hearing import UtteranceMeter
+from ivr.signal.speech import SpeechDetector, SpeechEdge
 
 MAX_RINGS = 5
 """ANS-1: answer within 5 rings; later than that, apologise first."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ivr.audio import FRAME, Samples
+from ivr.frames import FRAME, Samples
 
 
 class WavCaller:

@@ -20,9 +20,9 @@ from typing import Literal
 import numpy as np
 from scipy.signal import butter, sosfilt
 
-from ivr.audio import FRAME, Samples, to_float
 from ivr.clock import RATE
-from ivr.level import SILENCE_DB, active_level_db, rms_db
+from ivr.frames import FRAME, Samples, to_float
+from ivr.signal.level import SILENCE_DB, active_level_db, rms_db
 
 Hearing = Literal["clear", "too_quiet", "noisy", "speakerphone"]
 HEARINGS: tuple[Hearing, ...] = ("clear", "too_quiet", "noisy", "speakerphone")

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ivr.adapters.prompts import PromptAudioSettings
 from ivr.errors import IvrError
-from ivr.hearing import HEARINGS, HearingThresholds
-from ivr.prompts import PromptAudioSettings
-from ivr.rules import RULES
-from ivr.yaml_lines import LineDict, load_yaml
+from ivr.flowlang.rules import RULES
+from ivr.flowlang.yaml_lines import LineDict, load_yaml
+from ivr.signal.hearing import HEARINGS, HearingThresholds
 
 EVENTS: dict[str, str] = {
     "answered": "the call was just answered (if_late: it rang more than 5 times, ANS-1)",

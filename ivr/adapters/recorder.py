@@ -10,9 +10,9 @@ from types import TracebackType
 
 import numpy as np
 
-from ivr.audio import Samples
 from ivr.clock import RATE
 from ivr.errors import IvrError
+from ivr.frames import Samples
 
 
 class CallRecorder:

@@ -10,8 +10,8 @@ from statemachine import StateChart
 from statemachine.exceptions import InvalidDefinition
 from statemachine.io import create_machine_class_from_definition
 
-from ivr.directory import Caller
-from ivr.flow import Flow, FlowError, Problem, TransitionSpec
+from ivr.adapters.directory import Caller
+from ivr.flowlang.flow import Flow, FlowError, Problem, TransitionSpec
 
 CALLER_HUNG_UP = "caller_hung_up"
 """The final state every flow gets: the caller hung up (CLOSE-1)."""

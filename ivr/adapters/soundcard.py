@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from ivr.audio import FRAME, Samples
 from ivr.clock import RATE
 from ivr.errors import IvrError
+from ivr.frames import FRAME, Samples
 
 _PREFILL_FRAMES = 3
 _STALL_S = 2.0  # the input device delivering nothing for this long is a dead device, not a quiet caller

@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ivr import paths
+from ivr.engine.timeline import Event
 from ivr.errors import IvrError
-from ivr.flow import Flow, FlowError, find_flow, load_flow
-from ivr.timeline import Event
+from ivr.flowlang.flow import Flow, FlowError, find_flow, load_flow
 
 if TYPE_CHECKING:
-    from ivr.audio import Samples
-    from ivr.records import Records
-    from ivr.session import CallSetup
+    from ivr.adapters.records import Records
+    from ivr.engine.session import CallSetup
+    from ivr.frames import Samples
 
 DESCRIPTION = """\
 A scripted voice IVR that acts as the hotline's first-line agent, following the hotline's
@@ -229,23 +229,23 @@ def _load(name: str) -> Flow:
 
 
 def _replay(args: argparse.Namespace) -> int:
-    from ivr.audio import read_wav
+    from ivr.signal.wav import read_wav
 
     return _run_call(args, read_wav(args.caller))
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from ivr.audio import read_wav
-    from ivr.samples import ensure_samples
+    from ivr.app.samples import ensure_samples
+    from ivr.signal.wav import read_wav
 
     silent = ensure_samples(paths.audio_dir() / "calls")[0]
     return _run_call(args, read_wav(silent))
 
 
 def _run_call(args: argparse.Namespace, caller: Samples) -> int:
-    from ivr.directory import lookup
-    from ivr.replay import CollectedOutput, WavCaller
-    from ivr.session import run_call
+    from ivr.adapters.directory import lookup
+    from ivr.adapters.wavline import CollectedOutput, WavCaller
+    from ivr.engine.session import run_call
 
     known = lookup(args.directory or paths.callers_file(), args.caller_id)
     setup, records = _setup(args)
@@ -258,11 +258,11 @@ def _run_call(args: argparse.Namespace, caller: Samples) -> int:
 
 def _setup(args: argparse.Namespace) -> tuple[CallSetup, Records]:
     """The flow, prompts (all rendered now, not mid-call), VAD, model and records every call needs."""
-    from ivr.asr import VoskModel, resolve_model_path
-    from ivr.directory import load_directory
-    from ivr.records import Records
-    from ivr.session import CallSetup, prompt_store
-    from ivr.vad import make_vad
+    from ivr.adapters.directory import load_directory
+    from ivr.adapters.records import Records
+    from ivr.adapters.vad import make_vad
+    from ivr.adapters.vosk import VoskModel, resolve_model_path
+    from ivr.engine.session import CallSetup, prompt_store
 
     flow = _load(args.flow)
     if args.record is not None and args.record.suffix.lower() != ".wav":
@@ -281,7 +281,7 @@ def _sink(args: argparse.Namespace) -> Callable[[Event], None]:
 
 
 def _devices_for(spec: str) -> tuple[int, int]:
-    from ivr.live import resolve_device
+    from ivr.adapters.soundcard import resolve_device
 
     inp, _, out = spec.partition(",")
     return resolve_device(inp, "input"), resolve_device(out or inp, "output")
@@ -294,9 +294,9 @@ def _on_interrupt(stop: Callable[[], None]) -> None:
 
 
 def _run_live(args: argparse.Namespace) -> int:
-    from ivr.directory import lookup
-    from ivr.live import DeviceLine
-    from ivr.session import run_call
+    from ivr.adapters.directory import lookup
+    from ivr.adapters.soundcard import DeviceLine
+    from ivr.engine.session import run_call
 
     inp, out = _devices_for(args.device)
     known = lookup(args.directory or paths.callers_file(), args.caller_id)
@@ -313,7 +313,7 @@ def _run_live(args: argparse.Namespace) -> int:
 
 
 def _devices(args: argparse.Namespace) -> int:
-    from ivr.live import list_devices
+    from ivr.adapters.soundcard import list_devices
 
     found = list_devices()
     if not found:
@@ -327,10 +327,10 @@ def _devices(args: argparse.Namespace) -> int:
 def _softphone(args: argparse.Namespace) -> int:
     import tempfile
 
-    from ivr.baresip import BaresipControl, BaresipSettings, start_baresip
-    from ivr.directory import load_directory
-    from ivr.live import DeviceLine
-    from ivr.softphone import Answering, Softphone
+    from ivr.adapters.baresip import BaresipControl, BaresipSettings, start_baresip
+    from ivr.adapters.directory import load_directory
+    from ivr.adapters.softphone import Answering, Softphone
+    from ivr.adapters.soundcard import DeviceLine
 
     if args.answer_after < 1:
         raise IvrError("--answer-after: at least 1 ring")
@@ -377,7 +377,7 @@ def _callbacks(args: argparse.Namespace) -> int:
     import dataclasses
     import json
 
-    from ivr.records import Records
+    from ivr.adapters.records import Records
 
     path = args.records or paths.records_file()
     if not path.is_file():
@@ -399,7 +399,7 @@ def _callbacks(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from ivr import evalset
+    from ivr.eval import dataset as evalset
 
     thresholds = _load(args.flow).hearing
     items = list(evalset.build(args.split))
@@ -430,9 +430,9 @@ def _flow_paths(names: list[str]) -> list[Path]:
 
 
 def _prompts_build(args: argparse.Namespace) -> int:
+    from ivr.adapters.directory import load_directory
     from ivr.clock import stopwatch
-    from ivr.directory import load_directory
-    from ivr.session import prompt_store
+    from ivr.engine.session import prompt_store
 
     elapsed = stopwatch()
     total = 0
@@ -462,8 +462,8 @@ def _progress(name: str) -> Callable[[int, int, str], None]:
 
 
 def _flows_check(args: argparse.Namespace) -> int:
-    from ivr.compliance import check
-    from ivr.machine import compile_flow
+    from ivr.flowlang.compile import compile_flow
+    from ivr.flowlang.compliance import check
 
     bad = 0
     for path in _flow_paths(args.flows):
@@ -482,7 +482,7 @@ def _flows_check(args: argparse.Namespace) -> int:
 
 
 def _flows_graph(args: argparse.Namespace) -> int:
-    from ivr.machine import render_graph
+    from ivr.flowlang.compile import render_graph
 
     text = render_graph(_load(args.flow), args.format)
     if args.output is None:

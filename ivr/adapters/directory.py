@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ivr.errors import IvrError
-from ivr.yaml_lines import LineDict, load_yaml
+from ivr.flowlang.yaml_lines import LineDict, load_yaml
 
 _NUMBER = re.compile(r"^\+?[0-9]{3,20}$")
 _KEYS = {"name", "surname", "title", "vip"}

@@ -6,24 +6,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ivr.audio import Samples
-from ivr.call import Call, CallResult
+from ivr.adapters.directory import Caller
+from ivr.adapters.prompts import PromptStore
+from ivr.adapters.recorder import CallRecorder
+from ivr.adapters.records import Records
+from ivr.adapters.wavline import CollectedOutput, WavCaller
 from ivr.clock import SampleClock
-from ivr.directory import Caller
-from ivr.flow import Flow
-from ivr.ports import AudioIn, AudioOut, RecognizerFactory, Synthesizer, Vad
-from ivr.prompts import PromptStore
-from ivr.recording import CallRecorder
-from ivr.records import Records
-from ivr.replay import CollectedOutput, WavCaller
-from ivr.timeline import Event, Timeline
-from ivr.vad import DetectorSettings, SpeechDetector
+from ivr.engine.call import Call, CallResult
+from ivr.engine.ports import AudioIn, AudioOut, RecognizerFactory, Synthesizer, Vad
+from ivr.engine.timeline import Event, Timeline
+from ivr.flowlang.flow import Flow
+from ivr.frames import Samples
+from ivr.signal.speech import DetectorSettings, SpeechDetector
 
 
 def prompt_store(flow: Flow, audio_dir: Path, synth: Synthesizer | None = None) -> PromptStore:
     """The prompt store for a flow's voice settings; espeak-ng unless told otherwise."""
     if synth is None:
-        from ivr.tts import Pyttsx3Synthesizer
+        from ivr.adapters.espeak import Pyttsx3Synthesizer
 
         synth = Pyttsx3Synthesizer()
     return PromptStore(audio_dir, synth, flow.audio)

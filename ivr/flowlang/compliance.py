@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ivr.flow import Flow, Problem, TransitionSpec, Where
-from ivr.machine import normalise_words
-from ivr.rules import FORBIDDEN_PHRASES, SCRIPTED_HANGUP_RULES
+from ivr.flowlang.compile import normalise_words
+from ivr.flowlang.flow import Flow, Problem, TransitionSpec, Where
+from ivr.flowlang.rules import FORBIDDEN_PHRASES, SCRIPTED_HANGUP_RULES
 
 _SCRIPTS = "/".join(sorted(SCRIPTED_HANGUP_RULES))
 

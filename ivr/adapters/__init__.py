@@ -1,0 +1,1 @@
+"""Adapters: the real implementations of the engine's ports (Vosk, espeak-ng, sound card, records, ...)."""

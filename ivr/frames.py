@@ -1,0 +1,43 @@
+"""Engine audio: 16 kHz mono int16 in 20 ms frames, and conversions to and from float."""
+
+from __future__ import annotations
+
+from math import gcd
+
+import numpy as np
+from scipy.signal import resample_poly
+
+from ivr.clock import RATE
+
+FRAME = RATE // 50
+"""Samples in one 20 ms engine frame."""
+
+Samples = np.ndarray
+"""Mono int16 audio at the engine rate."""
+
+SILENCE: Samples = np.zeros(FRAME, np.int16)
+SILENCE.flags.writeable = False
+"""One frame of digital silence (read-only)."""
+
+
+def resample(x: np.ndarray, src_rate: int, dst_rate: int = RATE) -> np.ndarray:
+    """Polyphase resampling of float audio."""
+    if src_rate == dst_rate:
+        return x
+    g = gcd(src_rate, dst_rate)
+    return resample_poly(x, dst_rate // g, src_rate // g)
+
+
+def to_int16(x: np.ndarray) -> Samples:
+    """Float audio in [-1, 1] to int16, clipped."""
+    return np.clip(np.round(x * 32768.0), -32768, 32767).astype(np.int16)
+
+
+def to_float(x: Samples) -> np.ndarray:
+    return x.astype(np.float64) / 32768.0
+
+
+def pad_to_frames(x: Samples) -> Samples:
+    """Zero-pad to a whole number of frames, so prompt ends fall on frame boundaries."""
+    rest = (-len(x)) % FRAME
+    return np.concatenate([x, np.zeros(rest, np.int16)]) if rest else x

@@ -1,0 +1,1 @@
+"""Signal processing on caller audio: WAV I/O, levels, speech edges, hearing measures."""
