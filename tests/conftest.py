@@ -13,11 +13,12 @@ from ivr.adapters.vad import SileroVad
 from ivr.adapters.vosk import VoskModel, default_model_path
 from ivr.clock import RATE
 from ivr.engine.ports import RecognizerFactory, Vad
-from ivr.engine.session import Replayed, prompt_store, replay
-from ivr.flowlang.flow import Flow, load_flow
+from ivr.flowlang.load import load_flow
+from ivr.flowlang.model import Flow
 from ivr.frames import to_int16
 from ivr.paths import ROOT
 from ivr.signal.wav import read_wav
+from ivr.testing import Replayed, replay
 
 ALSA_SOUNDS = Path("/usr/share/sounds/alsa")
 """Real human speech shipped by Debian's alsa-utils (a voice saying "front center", ...)."""
@@ -31,7 +32,9 @@ def hotline() -> Flow:
 @pytest.fixture(scope="session")
 def prompts(hotline: Flow, tmp_path_factory: pytest.TempPathFactory) -> PromptStore:
     """Real espeak-ng prompts, rendered once per test session into a fresh cache."""
-    return prompt_store(hotline, tmp_path_factory.mktemp("audio"))
+    from ivr.adapters.espeak import Pyttsx3Synthesizer
+
+    return PromptStore(tmp_path_factory.mktemp("audio"), Pyttsx3Synthesizer(), hotline.audio)
 
 
 @pytest.fixture(scope="session")

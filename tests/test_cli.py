@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from ivr.adapters.directory import load_directory
-from ivr.flowlang.flow import load_flow
+from ivr.flowlang.load import load_flow
 from ivr.paths import ROOT
 from ivr.signal.wav import write_wav
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 from conftest import hiss, speech
-from doubles import ScriptedVad
 
 from ivr.adapters.vad import SileroVad
 from ivr.frames import FRAME
 from ivr.signal.speech import DetectorSettings, SpeechDetector
+from ivr.testing import ScriptedVad
 
 
 def _edges(detector: SpeechDetector, audio: np.ndarray) -> list[tuple[str, float]]:

@@ -7,15 +7,14 @@ from pathlib import Path
 
 import pytest
 from conftest import events
-from doubles import ScriptedRecognizer, ScriptedVad, ToneSynth, bursts
 
 from ivr.adapters.directory import load_directory, lookup
 from ivr.adapters.prompts import PromptStore
 from ivr.adapters.records import Records
-from ivr.engine.session import replay
 from ivr.errors import IvrError
-from ivr.flowlang.flow import Flow
+from ivr.flowlang.model import Flow
 from ivr.paths import ROOT
+from ivr.testing import ScriptedRecognizer, ScriptedVad, ToneSynth, bursts, replay
 
 ZHANG = '"12345":\n  name: 张伟\n  surname: 张\n  title: 老师\n'
 ZHANG_AS_LI = ZHANG.replace("surname: 张", "surname: 李")

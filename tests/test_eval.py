@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ivr.eval import dataset as evalset
-from ivr.flowlang.flow import Flow
+from ivr.flowlang.model import Flow
 from ivr.signal.hearing import HearingThresholds
 
 

@@ -12,10 +12,10 @@ from ivr.adapters.directory import Caller, load_directory
 from ivr.adapters.prompts import PromptStore
 from ivr.adapters.records import Records
 from ivr.clock import RATE
-from ivr.engine.session import Replayed
-from ivr.flowlang.flow import Flow
+from ivr.flowlang.model import Flow
 from ivr.paths import ROOT
 from ivr.signal.level import active_level_db
+from ivr.testing import Replayed
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import pytest
 from conftest import ReplayFn, caller, events, hiss, silence
 
 from ivr.app.samples import hiss_call
-from ivr.flowlang.flow import Flow
+from ivr.flowlang.model import Flow
 
 SIL1 = [
     "您好！请问有什么可以帮助您？",

@@ -6,7 +6,7 @@ import pytest
 from conftest import ReplayFn, caller, events, silence, speech
 
 from ivr.adapters.prompts import PromptStore
-from ivr.flowlang.flow import Flow
+from ivr.flowlang.model import Flow
 
 
 def greeting_seconds(hotline: Flow, prompts: PromptStore) -> float:

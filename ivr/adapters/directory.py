@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
+from ivr.engine.call import Caller
 from ivr.errors import IvrError
 from ivr.flowlang.yaml_lines import LineDict, load_yaml
 
 _NUMBER = re.compile(r"^\+?[0-9]{3,20}$")
 _KEYS = {"name", "surname", "title", "vip"}
-
-
-@dataclass(frozen=True)
-class Caller:
-    """A known caller. `name` is for records only: prompts use surname and title (GRT-2, GRT-3)."""
-
-    number: str
-    name: str
-    surname: str
-    title: str
-    vip: bool
-
-    def call_vars(self) -> dict[str, str]:
-        return {"surname": self.surname, "title": self.title}
+_LENGTHS = {"name": 40, "surname": 4, "title": 10}
+"""Longest name, surname (欧阳, 司马 … are two characters) and title a directory entry may have."""
 
 
 def load_directory(path: Path) -> dict[str, Caller]:
@@ -36,7 +24,7 @@ def load_directory(path: Path) -> dict[str, Caller]:
     for number, entry in doc.items():
         where = f"{path}:{doc.line_of(number)}"
         if not _NUMBER.match(number):
-            raise IvrError(f"{where}: '{number}' is not a phone number (digits, optional leading +)")
+            raise IvrError(f"{where}: {number[:40]!r} is not a phone number (digits, optional leading +)")
         if not isinstance(entry, LineDict):
             raise IvrError(f"{where}: caller {number} must have name, surname, title and vip")
         for key in sorted(set(entry) - _KEYS):
@@ -46,6 +34,10 @@ def load_directory(path: Path) -> dict[str, Caller]:
             value = entry.get(key)
             if not isinstance(value, str) or not value.strip():
                 raise IvrError(f"{path}:{entry.line_of(key)}: caller {number}: '{key}' must be set")
+            if len(value.strip()) > _LENGTHS[key]:
+                raise IvrError(
+                    f"{path}:{entry.line_of(key)}: caller {number}: '{key}' is longer than {_LENGTHS[key]} characters"
+                )
             fields[key] = value.strip()
         if not fields["name"].startswith(fields["surname"]):
             raise IvrError(f"{path}:{entry.line_of('surname')}: caller {number}: surname must begin the name")
@@ -56,10 +48,10 @@ def load_directory(path: Path) -> dict[str, Caller]:
     return callers
 
 
-def lookup(path: Path, number: str | None) -> Caller | None:
-    """The caller for --caller-id, or None for an unknown or withheld number."""
+def lookup(path: Path, number: str | None) -> Caller:
+    """The caller for --caller-id: known from the directory, or just a number as given (None: withheld)."""
     if number is None:
-        return None
+        return Caller()
     if not _NUMBER.match(number):
-        raise IvrError(f"--caller-id: '{number}' is not a phone number")
-    return load_directory(path).get(number)
+        raise IvrError(f"--caller-id: {number[:40]!r} is not a phone number")
+    return load_directory(path).get(number) or Caller(number)

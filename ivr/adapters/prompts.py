@@ -9,13 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ivr.clock import RATE
-from ivr.engine.ports import Synthesizer
+from ivr.engine.ports import PromptAudio, Synthesizer
+from ivr.flowlang.model import AudioSettings
 from ivr.frames import Samples, pad_to_frames, resample, to_float, to_int16
 from ivr.signal.level import fade, normalise
 from ivr.signal.wav import read_wav, write_wav
@@ -25,29 +25,7 @@ _TRIM_DBFS = -55.0
 _TRIM_KEEP_S = 0.03
 
 
-@dataclass(frozen=True)
-class PromptAudioSettings:
-    """How prompts are rendered and levelled; part of the cache key."""
-
-    voice: str = "cmn-latn-pinyin"
-    rate: int = 175
-    level_dbfs: float = -26.0
-    fade_s: float = 0.01
-
-
-@dataclass(frozen=True)
-class PromptAudio:
-    """Ready-to-play prompt audio and where it came from."""
-
-    samples: Samples
-    source: str
-
-    @property
-    def duration(self) -> float:
-        return len(self.samples) / RATE
-
-
-def finish(x: np.ndarray, settings: PromptAudioSettings) -> Samples:
+def finish(x: np.ndarray, settings: AudioSettings) -> Samples:
     """Trim, level and fade float 16 kHz audio into frame-aligned int16."""
     x = _trim(x)
     return pad_to_frames(to_int16(fade(normalise(x, settings.level_dbfs), settings.fade_s)))
@@ -64,7 +42,7 @@ def _trim(x: np.ndarray) -> np.ndarray:
 class PromptStore:
     """Renders, caches and loads prompt audio under one audio directory."""
 
-    def __init__(self, audio_dir: Path, synth: Synthesizer, settings: PromptAudioSettings) -> None:
+    def __init__(self, audio_dir: Path, synth: Synthesizer, settings: AudioSettings) -> None:
         self.audio_dir = audio_dir
         self.cache_dir = audio_dir / "prompts" / "cache"
         self.synth = synth
@@ -99,6 +77,10 @@ class PromptStore:
         samples = finish(resample(x, rate), self.settings)
         write_wav(path, [samples])
         return PromptAudio(samples, f"synthesized:{path.name}")
+
+    def audio(self, text: str, recording: str | None = None) -> PromptAudio:
+        """The PromptSource port: rendered in the caller's thread (replays are deterministic this way)."""
+        return self.get(text, Path(recording) if recording else None)
 
     def build(self, texts: list[str], progress: Callable[[int, int, str], None] | None = None) -> int:
         """Render every text not yet cached; returns how many were rendered."""

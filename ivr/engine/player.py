@@ -7,9 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ivr.clock import RATE
-from ivr.frames import FRAME, Samples
+from ivr.frames import FRAME, SILENCE, Samples
 
-SILENCE = np.zeros(FRAME, np.int16)
 _FADE_OUT = np.linspace(1.0, 0.0, FRAME)
 
 
@@ -23,6 +22,8 @@ class Playing:
     samples: Samples
     position: int = 0
     cutting: bool = False
+    bargein: bool = True
+    tag: int = 0
 
     @property
     def played(self) -> float:

@@ -1,109 +1,83 @@
-"""Wiring: a flow, its prompts, a VAD and a recognizer put together into one call."""
+"""Putting a call together from what a process shares, and running it against a line that is read frame by frame."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 
-from ivr.adapters.directory import Caller
-from ivr.adapters.prompts import PromptStore
-from ivr.adapters.recorder import CallRecorder
-from ivr.adapters.records import Records
-from ivr.adapters.wavline import CollectedOutput, WavCaller
 from ivr.clock import SampleClock
-from ivr.engine.call import Call, CallResult
-from ivr.engine.ports import AudioIn, AudioOut, RecognizerFactory, Synthesizer, Vad
+from ivr.engine.call import Call, Caller, CallResult
+from ivr.engine.language import Language
+from ivr.engine.listener import Listener
+from ivr.engine.ports import AudioIn, AudioOut, PromptSource, RecognizerFactory, Vad
 from ivr.engine.timeline import Event, Timeline
-from ivr.flowlang.flow import Flow
-from ivr.frames import Samples
-from ivr.signal.speech import DetectorSettings, SpeechDetector
+from ivr.flowlang.compile import compile_flow
+from ivr.flowlang.model import Flow
+from ivr.frames import SILENCE, Samples
+from ivr.records.port import CallRecords
 
-
-def prompt_store(flow: Flow, audio_dir: Path, synth: Synthesizer | None = None) -> PromptStore:
-    """The prompt store for a flow's voice settings; espeak-ng unless told otherwise."""
-    if synth is None:
-        from ivr.adapters.espeak import Pyttsx3Synthesizer
-
-        synth = Pyttsx3Synthesizer()
-    return PromptStore(audio_dir, synth, flow.audio)
+Sink = Callable[[Event], None]
+FrameTap = Callable[[Samples, Samples], None]
 
 
 @dataclass(frozen=True)
 class CallSetup:
-    """What every call of a process shares: the flow, its prompts, a VAD maker, the recognizer model."""
+    """What every call of a process shares: the flow, prompt audio, a VAD maker, the recogniser model,
+    the records store and the language."""
 
     flow: Flow
-    prompts: PromptStore
+    prompts: PromptSource
     make_vad: Callable[[], Vad]
+    language: Language
     recognizers: RecognizerFactory | None = None
-    records: Records | None = None
-    detector: DetectorSettings | None = None
+    records: CallRecords | None = None
+    channel: str = "replay"
+    worker: str = ""
+    sinks: list[Sink] = field(default_factory=list)
+    compiled: type = field(init=False)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "compiled", compile_flow(self.flow))
 
-def run_call(
-    setup: CallSetup,
-    audio_in: AudioIn,
-    audio_out: AudioOut,
-    sinks: list[Callable[[Event], None]] | None = None,
-    record: Path | None = None,
-    caller: Caller | None = None,
-    **call_vars: object,
-) -> tuple[CallResult, Timeline]:
-    """Run one call to its end; the recording and the call record are written only once it is over."""
-    clock = SampleClock()
-    timeline = Timeline(clock, sinks)
-    recorder = CallRecorder(record) if record else None
-    try:
-        call = Call(
-            setup.flow,
-            setup.prompts,
-            clock,
-            audio_in,
-            audio_out,
-            SpeechDetector(setup.make_vad(), setup.detector),
-            setup.recognizers.new_call() if setup.recognizers else None,
+    def new_call(self, caller: Caller | None = None, rings: int = 0, recording: str | None = None) -> Call:
+        """A call on its own clock, timeline and listener, ready to `start()`."""
+        clock = SampleClock()
+        timeline = Timeline(clock, self.sinks)
+        recognizer = self.recognizers.new_call() if self.recognizers is not None else None
+        listener = Listener(self.make_vad(), recognizer, self.flow.hearing, self.flow.listening)
+        return Call(
+            self.flow,
+            self.prompts,
+            listener,
             timeline,
+            clock,
+            self.language,
+            records=self.records,
             caller=caller,
-            records=setup.records,
-            recorder=recorder,
-            **call_vars,  # type: ignore[arg-type]
+            rings=rings,
+            channel=self.channel,
+            worker=self.worker,
+            recording=recording,
+            compiled=self.compiled,
         )
-        result = call.run()
-    except BaseException:
-        if recorder is not None:
-            recorder.abort()
-        raise
-    if recorder is not None:
-        recorder.close()
-    if setup.records is not None:
-        number = caller.number if caller else None
-        events = [e.as_dict() for e in timeline.events]
-        setup.records.add_call(number, setup.flow.name, result.ended_by, result.duration, events)
-    return result, timeline
 
 
-@dataclass(frozen=True)
-class Replayed:
-    result: CallResult
-    timeline: Timeline
-    ivr_audio: Samples
-
-
-def replay(
-    flow: Flow,
-    caller: Samples,
-    prompts: PromptStore,
-    vad: Vad,
-    recognizers: RecognizerFactory | None,
-    sinks: list[Callable[[Event], None]] | None = None,
-    record: Path | None = None,
-    detector: DetectorSettings | None = None,
-    caller_info: Caller | None = None,
-    records: Records | None = None,
-) -> Replayed:
-    """Run one call with a recording as the caller, under the simulated clock."""
-    out = CollectedOutput()
-    setup = CallSetup(flow, prompts, lambda: vad, recognizers, records, detector)
-    result, timeline = run_call(setup, WavCaller(caller), out, sinks, record, caller_info)
-    return Replayed(result, timeline, out.samples())
+def run_line(call: Call, audio_in: AudioIn, audio_out: AudioOut, tap: FrameTap | None = None) -> CallResult:
+    """Drive a call from a line that is read frame by frame, until the IVR or the caller ends it."""
+    call.start()
+    while not call.ended:
+        frame = audio_in.read()
+        if frame is None:  # the line says why: the caller hung up, or its media died
+            call.end(getattr(audio_in, "end_reason", "caller"))
+            break
+        out = call.step(frame)
+        audio_out.write(out)
+        if tap is not None:
+            tap(frame, out)
+    while call.player.current is not None:  # ANS-3: a prompt cut by the hang-up fades out
+        out = call.drain()
+        audio_out.write(out)
+        if tap is not None:
+            tap(SILENCE, out)
+    call.close_record()
+    return call.result()

@@ -31,9 +31,9 @@ from ivr.adapters.vad import SileroVad
 from ivr.clock import RATE
 from ivr.errors import IvrError
 from ivr.frames import FRAME, to_float, to_int16
-from ivr.signal.hearing import HearingThresholds, Measurement, UtteranceMeter
+from ivr.engine.listener import Listener, ListenSettings, Utterance
+from ivr.signal.hearing import HearingThresholds, Measurement
 from ivr.signal.level import active_level_db
-from ivr.signal.speech import SpeechDetector
 from ivr.signal.wav import read_wav, write_wav
 
 SPEECH_SOURCES = (
@@ -207,19 +207,12 @@ class Result:
         return "silence" if self.measurement is None else thresholds.classify(self.measurement)
 
 
-def hear(audio: np.ndarray) -> Measurement | None:
-    """The engine's own detector and meter on one recording: the longest utterance's measurement."""
-    detector = SpeechDetector(SileroVad())
-    meter = UtteranceMeter()
+def hear(audio: np.ndarray, settings: ListenSettings | None = None) -> Measurement | None:
+    """What the engine's own listener measures in one recording: its longest utterance (or a line that never paused)."""
+    listener = Listener(SileroVad(), None, HearingThresholds(), settings)
     found: list[Measurement] = []
     for i in range(0, len(audio) - FRAME + 1, FRAME):
-        frame = audio[i : i + FRAME]
-        edge = detector.process(frame)
-        meter.add(frame, detector.speaking)
-        if edge is not None and edge.kind == "start":
-            meter.start(edge.onset_frame)
-        elif edge is not None and (m := meter.stop(edge.onset_frame)) is not None:
-            found.append(m)
+        found += [h.measurement for h in listener.feed(audio[i : i + FRAME]) if isinstance(h, Utterance)]
     return max(found, key=lambda m: m.duration) if found else None
 
 

@@ -1,4 +1,10 @@
-"""Compiles a Flow into a python-statemachine StateChart class."""
+"""Compiles a Flow into a python-statemachine StateChart class whose states carry their actions.
+
+Each state's `enter` action is one callable named for what it does (`say greeting, wait 5 s`), so the
+machine alone says what a state does and its diagrams show it; the action hands the state to the
+machine's model (the call), which carries it out with the engine's vocabulary. Each guard is named
+for its condition (`noisy + VIP`).
+"""
 
 from __future__ import annotations
 
@@ -10,12 +16,11 @@ from statemachine import StateChart
 from statemachine.exceptions import InvalidDefinition
 from statemachine.io import create_machine_class_from_definition
 
-from ivr.adapters.directory import Caller
-from ivr.flowlang.flow import Flow, FlowError, Problem, TransitionSpec
+from ivr.flowlang.model import Flow, FlowError, Problem, StateSpec, TransitionSpec
 
 CALLER_HUNG_UP = "caller_hung_up"
-"""The final state every flow gets: the caller hung up (CLOSE-1)."""
-CALLER_HANGUP_EVENT = "caller_hangup"
+"""The final state every flow gets: the line ended the call (CLOSE-1: the caller hung up first)."""
+LINE_ENDED_EVENT = "line_ended"
 
 _NOT_WORDS = re.compile(r"[\s\W_]+", re.UNICODE)
 
@@ -36,26 +41,81 @@ def said_guard(phrases: tuple[str, ...]) -> Callable[..., bool]:
     return guard
 
 
+def describe_state(state: StateSpec, seconds: Callable[[float], str] = lambda s: f"{s:g} s") -> str:
+    """What entering the state does, in a few words: `say greeting (no barge-in), timer 5 s, hang up`."""
+    parts = []
+    if state.callback:
+        parts.append(f"call-back: {state.callback}")
+    if state.ticket:
+        parts.append(f"ticket: {state.ticket.kind}")
+    if state.say:
+        parts.append("say " + " + ".join(state.say) + ("" if state.bargein else " (no barge-in)"))
+    if state.collect:
+        c = state.collect
+        parts.append(f"collect {c.slot}" + (", confirm" if c.confirm else ""))
+    if state.answer:
+        parts.append(f"answer {state.answer} from knowledge")
+    if state.guide:
+        parts.append("guide through fault steps")
+    if state.next_problem:
+        parts.append("next problem")
+    if state.wait is not None:
+        parts.append(f"wait {seconds(state.wait)} of silence")
+    if state.timer is not None:
+        parts.append(f"timer {seconds(state.timer)}")
+    if state.hangup:
+        parts.append(f"hang up ({state.rule})")
+    return ", ".join(parts) or "listen"
+
+
+def _enter_action(state: StateSpec) -> Callable[..., None]:
+    def enter(*_: Any, machine: Any, **__: Any) -> None:
+        run = getattr(machine.model, "enter_state", None)  # a bare machine (tests, walking the flow) has none
+        if run is not None:
+            run(state)
+
+    enter.__name__ = describe_state(state)
+    return enter
+
+
 def transition_guard(t: TransitionSpec) -> Callable[..., bool]:
-    """All of a transition's if_ conditions, evaluated on the event's arguments and the caller."""
+    """All of a transition's if_ conditions, evaluated on the event's arguments and the call."""
     said = said_guard(t.if_said) if t.if_said else None
 
-    def guard(text: str = "", hearing: str = "", caller: Caller | None = None, late: bool = False, **_: Any) -> bool:
+    def guard(
+        *_: Any,
+        machine: Any = None,
+        text: str = "",
+        hearing: str = "",
+        intent: str = "",
+        digit: str = "",
+        late: bool = False,
+        several: bool = False,
+        **__: Any,
+    ) -> bool:
+        call = machine.model if machine is not None else None
         if said is not None and not said(text=text):
-            return False
-        if t.if_late is not None and late != t.if_late:
             return False
         if t.if_hearing and hearing not in t.if_hearing:
             return False
-        if t.if_known is not None and (caller is not None) != t.if_known:
+        if t.if_intent and intent not in t.if_intent:
             return False
-        return t.if_vip is None or (caller is not None and caller.vip) == t.if_vip
+        if t.if_digit and digit not in t.if_digit:
+            return False
+        if t.if_late is not None and late != t.if_late:
+            return False
+        if t.if_several is not None and several != t.if_several:
+            return False
+        if t.if_known is not None and bool(call is not None and call.known) != t.if_known:
+            return False
+        return t.if_vip is None or bool(call is not None and call.vip) == t.if_vip
 
+    guard.__name__ = " + ".join(t.conditions)
     return guard
 
 
 def compile_flow(flow: Flow) -> type[StateChart]:
-    """One StateChart class per flow; the engine drives it through a listener."""
+    """One StateChart class per flow; each call instantiates it with itself as the model."""
     if CALLER_HUNG_UP in flow.states:
         raise FlowError([Problem(flow.states[CALLER_HUNG_UP].where, f"'{CALLER_HUNG_UP}' is reserved")])
     states: dict[str, Any] = {}
@@ -67,18 +127,13 @@ def compile_flow(flow: Flow) -> type[StateChart]:
                 entry["cond"] = transition_guard(t)
             on.setdefault(t.event, []).append(entry)
         if not s.hangup:
-            on[CALLER_HANGUP_EVENT] = [{"target": CALLER_HUNG_UP}]
-        states[s.id] = {"initial": s.initial, "final": s.hangup, "on": on}
+            on[LINE_ENDED_EVENT] = [{"target": CALLER_HUNG_UP}]
+        states[s.id] = {"initial": s.initial, "final": s.hangup, "on": on, "enter": [_enter_action(s)]}
     states[CALLER_HUNG_UP] = {"final": True}
     class_name = "".join(part.title() for part in flow.name.split("_")) + "Flow"
     try:
-        return create_machine_class_from_definition(class_name, states=states, catch_errors_as_events=False)
+        return create_machine_class_from_definition(
+            class_name, states=states, catch_errors_as_events=False, validate_final_reachability=False
+        )
     except InvalidDefinition as e:
-        raise FlowError([Problem(flow.where["flow"], f"not a valid state machine: {e}")]) from None
-
-
-def render_graph(flow: Flow, fmt: str) -> str:
-    """The flow's diagram as mermaid, dot or a markdown transition table."""
-    from statemachine.contrib.diagram.formatter import formatter
-
-    return formatter.render(compile_flow(flow), fmt)
+        raise FlowError([Problem(flow.where["flow"], f"not a valid state machine: {str(e)[:200]}")]) from None

@@ -1,4 +1,8 @@
-"""YAML loading that remembers the line of every mapping and key, for file:line errors."""
+"""YAML loading that remembers the line of every mapping and key, for file:line errors, with bounded cost.
+
+Operator files are bounded: at most `max_bytes` on disk and `MAX_NODES` nodes once aliases are
+expanded (a "billion laughs" document is refused before anything walks it).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,9 @@ from typing import Any
 import yaml
 
 from ivr.errors import IvrError
+
+MAX_NODES = 200_000
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class LineDict(dict[str, Any]):
@@ -19,24 +26,37 @@ class LineDict(dict[str, Any]):
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, self.line)
 
+    @classmethod
+    def empty(cls, line: int) -> LineDict:
+        d = cls()
+        d.line, d.key_lines = line, {}
+        return d
 
-class _Loader(yaml.SafeLoader):
+    @classmethod
+    def subset(cls, d: LineDict, keys: Any) -> LineDict:
+        """The entries of `d` whose keys are in `keys`, with their lines."""
+        out = cls.empty(d.line)
+        for key in d:
+            if key in keys:
+                out[key] = d[key]
+                out.key_lines[key] = d.line_of(key)
+        return out
+
+
+class _Loader(_Base):  # type: ignore[misc, valid-type]
     pass
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     loader.flatten_mapping(node)
-    d = LineDict()
-    d.line = node.start_mark.line + 1
-    d.key_lines = {}
+    d = LineDict.empty(node.start_mark.line + 1)
     for key_node, value_node in node.value:
         # Keys are taken as written: YAML 1.1 would otherwise read `on:` as the boolean True.
-        if isinstance(key_node, yaml.ScalarNode):
-            key = str(key_node.value)
-        else:
+        if not isinstance(key_node, yaml.ScalarNode):
             raise yaml.MarkedYAMLError(problem="keys must be plain names", problem_mark=key_node.start_mark)
+        key = str(key_node.value)
         if key in d:
-            raise yaml.MarkedYAMLError(problem=f"duplicate key '{key}'", problem_mark=key_node.start_mark)
+            raise yaml.MarkedYAMLError(problem=f"duplicate key '{key[:40]}'", problem_mark=key_node.start_mark)
         d[key] = loader.construct_object(value_node, deep=True)
         d.key_lines[key] = key_node.start_mark.line + 1
     return d
@@ -45,22 +65,54 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def load_yaml(path: Path) -> LineDict:
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """How many nodes the document has once every alias is expanded (memoised, so bombs stay cheap)."""
+    if id(node) in memo:
+        return memo[id(node)]
+    memo[id(node)] = 1  # a node that refers to itself counts once
+    if isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(_expanded_size(n, memo) for n in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        size = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    else:
+        size = 1
+    memo[id(node)] = min(size, MAX_NODES + 1)
+    return memo[id(node)]
+
+
+def load_yaml(path: Path, max_bytes: int = 1_000_000) -> LineDict:
     """Parse a YAML file whose top level must be a mapping."""
+    data = load_yaml_any(path, max_bytes)
+    if not isinstance(data, LineDict):
+        raise IvrError(f"{path}:1: the file must be a YAML mapping")
+    return data
+
+
+def load_yaml_any(path: Path, max_bytes: int = 1_000_000) -> Any:
+    """Parse a YAML file of any shape, bounded in size and in expanded nodes."""
     try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise IvrError(f"{path}: {size} bytes is too big for a flow or data file (at most {max_bytes})")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise IvrError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as e:
-        raise IvrError(f"{path}: cannot read ({e})") from None
+        raise IvrError(f"{path}: cannot read ({str(e)[:120]})") from None
+    loader = _Loader(text)
     try:
-        data = yaml.load(text, Loader=_Loader)
+        node = loader.get_single_node()
+        if node is not None and _expanded_size(node, {}) > MAX_NODES:
+            raise IvrError(f"{path}: more than {MAX_NODES} YAML nodes once aliases are expanded")
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = f":{mark.line + 1}" if mark else ""
-        raise IvrError(f"{path}{line}: invalid YAML: {e.problem or e.context}") from None
+        raise IvrError(f"{path}{line}: invalid YAML: {str(e.problem or e.context)[:120]}") from None
     except yaml.YAMLError as e:
-        raise IvrError(f"{path}: invalid YAML: {e}") from None
-    if not isinstance(data, LineDict):
-        raise IvrError(f"{path}:1: a flow file must be a YAML mapping")
+        raise IvrError(f"{path}: invalid YAML: {str(e)[:120]}") from None
+    except (ValueError, RecursionError) as e:  # e.g. an integer literal of 5,000 digits
+        raise IvrError(f"{path}: invalid YAML value ({str(e)[:80]})") from None
+    finally:
+        loader.dispose()
     return data

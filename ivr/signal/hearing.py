@@ -121,6 +121,20 @@ class UtteranceMeter:
         back = min(len(self._recent), self._frames - onset_frame)
         self._utterance = list(self._recent)[len(self._recent) - back :] if back > 0 else []
 
+    def rolling(self, frames: int) -> Measurement | None:
+        """The utterance so far, its last `frames` frames, measured against the line's noise as it is now.
+
+        The noise floor is the higher of the one heard between utterances and the 10th percentile of the
+        window's frame energies (minimum statistics): a line that never pauses (babble, hum, music) has
+        no quiet frames between its "syllables", so its floor rises to meet its level.
+        """
+        if self._utterance is None or len(self._utterance) < frames:
+            return None
+        window = to_float(np.concatenate(self._utterance[-frames:]))
+        energies = np.mean(window.reshape(-1, FRAME) ** 2, axis=1)
+        floor = max(self.noise_db(), float(10 * np.log10(np.percentile(energies, 10) + 1e-30)))
+        return measure(window, floor)
+
     def stop(self, onset_frame: int) -> Measurement | None:
         """Speech ended at `onset_frame` (where silence began): measure what was said."""
         if self._utterance is None:
