@@ -105,3 +105,14 @@ def line_call(
         x[int(at * RATE) : int(at * RATE) + len(u)] += u
     x += line_noise(noise, len(x), noise_db, rng)
     return to_int16(x)
+
+
+def mini_flow(
+    tmp_path: Path,
+    states: str,
+    prompts: str = "  a: {rule: ASK-1, text: 请问有什么可以帮助您？}\n  b: {rule: ASK-1, text: 好的。}\n",
+) -> Flow:
+    """A small flow for one engine behaviour (not meant to pass the service-code check)."""
+    path = tmp_path / "mini.yaml"
+    path.write_text(f"flow: mini\nagent: {{id: '1', name: 王芳}}\nprompts:\n{prompts}states:{states}", encoding="utf-8")
+    return load_flow(path)

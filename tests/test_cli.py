@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import wave
@@ -13,6 +14,7 @@ import numpy as np
 import pytest
 
 from ivr.adapters.directory import load_directory
+from ivr.app.flows import fixed_texts
 from ivr.flowlang.load import load_flow
 from ivr.paths import ROOT
 from ivr.signal.wav import write_wav
@@ -87,16 +89,39 @@ def test_demo_runs_the_silent_script_with_the_real_model(audio_dir: Path) -> Non
     assert (audio_dir / "calls" / "silent.wav").is_file()
 
 
-def test_prompts_build_shows_progress_and_fills_the_cache(tmp_path: Path) -> None:
+def test_prompts_build_fills_the_cache_and_shows_progress_only_on_a_terminal(tmp_path: Path) -> None:
     out = ivr("prompts", "build", audio_dir=tmp_path)
     assert out.returncode == 0, out.stderr
     flow = load_flow(ROOT / "flows" / "hotline.yaml")
-    texts = flow.texts([c.call_vars() for c in load_directory(ROOT / "callers.yaml").values()])
+    callers = [(c.surname or "", c.title or "") for c in load_directory(ROOT / "callers.yaml").values()]
+    texts = fixed_texts(flow, callers)
     assert "张工程师，请问有什么可以帮助您？" in texts and "李老师，请问有什么可以帮助您？" in texts
-    assert f"hotline: [########################] {len(texts)}/{len(texts)}" in out.stderr
+    assert "\r" not in out.stderr and "[" not in out.stderr  # a log gets no progress bar
     assert len(list((tmp_path / "prompts" / "cache").glob("*.wav"))) == len(texts)
     again = ivr("prompts", "build", audio_dir=tmp_path)
     assert again.stdout.startswith("0 prompt(s) rendered")
+
+
+def test_progress_bar_fits_the_terminal_counting_wide_characters() -> None:
+    import io
+
+    from ivr.app.printing import width
+    from ivr.app.progress import Progress
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stream = Tty()
+    os.environ["COLUMNS"] = "40"
+    try:
+        bar = Progress("hotline", stream)
+        bar.update(3, 10, "您好，软件事业部12号，客服代表王芳很高兴为您服务")
+        bar.done()
+    finally:
+        del os.environ["COLUMNS"]
+    line = stream.getvalue().strip("\r\n")
+    assert line.startswith("hotline [") and " 3/10 " in line and width(line) == 39
 
 
 def test_flows_check_points_at_file_and_line(tmp_path: Path, audio_dir: Path) -> None:
@@ -104,11 +129,12 @@ def test_flows_check_points_at_file_and_line(tmp_path: Path, audio_dir: Path) ->
     assert ok.returncode == 0 and "hotline.yaml: ok" in ok.stdout
     text = (ROOT / "flows" / "hotline.yaml").read_text(encoding="utf-8")
     bad = tmp_path / "bad.yaml"
-    bad.write_text(text.replace("text: 您好！请问有什么可以帮助您？", "text: 喂，说吧！"), encoding="utf-8")
-    line = next(i for i, t in enumerate(bad.read_text().splitlines(), 1) if t == "  silent_hello:")
+    shutil.copytree(ROOT / "flows" / "knowledge", tmp_path / "knowledge")
+    bad.write_text(text.replace("text: 您好，请问您还在线吗？", "text: 喂，说吧！"), encoding="utf-8")
+    line = next(i for i, t in enumerate(bad.read_text().splitlines(), 1) if t == "  still_there:")
     out = ivr("flows", "check", str(bad), audio_dir=audio_dir)
     assert out.returncode == 1
-    assert out.stdout.strip() == f"{bad}:{line}: FORBID-1: prompt 'silent_hello' says the forbidden «喂，说吧»"
+    assert out.stdout.strip() == f"{bad}:{line}: FORBID-1: prompt 'still_there' says the forbidden «喂，说吧！»"
 
 
 def test_flows_graph_writes_a_diagram(tmp_path: Path, audio_dir: Path) -> None:
@@ -119,7 +145,7 @@ def test_flows_graph_writes_a_diagram(tmp_path: Path, audio_dir: Path) -> None:
     assert diagram.startswith("stateDiagram-v2") and "silent_goodbye --> silent_hangup" in diagram
 
 
-def test_vip_call_back_is_listed_by_ivr_callbacks(tmp_path: Path, audio_dir: Path) -> None:
+def test_vip_call_back_is_stored(tmp_path: Path, audio_dir: Path) -> None:
     from conftest import QUIET, line_call
 
     caller = tmp_path / "quiet.wav"
@@ -138,12 +164,11 @@ def test_vip_call_back_is_listed_by_ivr_callbacks(tmp_path: Path, audio_dir: Pat
     )
     assert out.returncode == 0, out.stderr
     assert "callback_registered" in out.stdout and "by=ivr rule=HEAR-2" in out.stdout
-    listed = ivr("callbacks", "--records", str(db), audio_dir=audio_dir)
-    assert listed.returncode == 0
-    assert "13800138000 张伟" in listed.stdout and "HEAR-2" in listed.stdout and "caller too quiet" in listed.stdout
-    as_json = json.loads(ivr("callbacks", "--records", str(db), "--json", audio_dir=audio_dir).stdout)
-    assert as_json["caller_id"] == "13800138000" and as_json["status"] == "open"
-    missing = ivr("callbacks", "--records", str(tmp_path / "none.sqlite3"), audio_dir=audio_dir)
-    assert missing.returncode == 2 and "no call-records store yet" in missing.stderr
+    from ivr.adapters.records import Records
+
+    stored = Records(db).callbacks()
+    assert [(c.caller_id, c.name, c.reason, c.rule) for c in stored] == [
+        ("13800138000", "张伟", "caller too quiet", "HEAR-2")
+    ]
     bad = ivr("replay", str(caller), "--caller-id", "abc", "--model", "none", audio_dir=audio_dir)
     assert bad.returncode == 2 and bad.stderr.strip() == "ivr: --caller-id: 'abc' is not a phone number"

@@ -29,6 +29,11 @@ def line_of(text: str, needle: str) -> int:
     return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
 
 
+def state_line(text: str, sid: str) -> int:
+    """The line where a state is defined (states come after prompts, so the last `  sid:` line)."""
+    return max(i for i, line in enumerate(text.splitlines(), 1) if line == f"  {sid}:")
+
+
 def problems(path: Path) -> list[str]:
     with pytest.raises(FlowError) as e:
         load_flow(path)
@@ -104,8 +109,8 @@ def test_unknown_prompt_event_key_and_placeholder(tmp_path: Path) -> None:
     path = edited(tmp_path, text)
     found = problems(path)
     assert (
-        f"{path}:{line_of(text, 'say: silent_agian')}: state 'silent_again': no prompt named 'silent_agian' (did you mean 'silent_again'?)"
-        in found
+        f"{path}:{line_of(text, 'say: silent_agian')}: state 'silent_again': "
+        "no prompt named 'silent_agian' (did you mean 'silent_again'?)" in found
     )
     assert any(
         p.startswith(
@@ -114,8 +119,8 @@ def test_unknown_prompt_event_key_and_placeholder(tmp_path: Path) -> None:
         for p in found
     )
     assert any(
-        f":{line_of(text, '客服代表{agent_nam}很')}: prompt 'greeting': unknown placeholder {{agent_nam}} (did you mean 'agent_name'?)"
-        in p
+        f":{line_of(text, '客服代表{agent_nam}很')}: prompt 'greeting': "
+        "unknown placeholder {agent_nam} (did you mean 'agent_name'?)" in p
         for p in found
     )
     assert any(
@@ -170,10 +175,7 @@ def test_a_recording_outside_the_flow_folders_is_refused(tmp_path: Path) -> None
 def test_a_huge_value_is_never_echoed_whole(tmp_path: Path) -> None:
     bomb = "\n".join(
         ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
-        + [
-            f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]"
-            for i in range(8)
-        ]
+        + [f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 10) + "]" for i in range(8)]
         + ["flow: *i"]
     )
     path = edited(tmp_path, bomb)
@@ -223,7 +225,7 @@ def test_conversation_vocabulary_is_validated(tmp_path: Path) -> None:
         for p in found
     )
     assert any(
-        f":{line_of(text, 'if_intent: repiar')}: state 'next_problem': no intent named 'repiar' (did you mean 'repair'?)"
-        in p
+        f":{line_of(text, 'if_intent: repiar')}: state 'next_problem': "
+        "no intent named 'repiar' (did you mean 'repair'?)" in p
         for p in found
     )

@@ -71,7 +71,7 @@ def test_too_quiet_vip_is_offered_a_call_back_that_is_stored(
         ("13800138000", "张伟", "caller too quiet", "HEAR-2", "open")
     ]
     assert stored[0].call_id == Records(tmp_path / "records.sqlite3").calls()[0]["id"]
-    assert events(replayed, "callback_registered")[0]["callback_id"] == stored[0].id
+    assert events(replayed, "callback_registered")[0]["callback_id"] == str(stored[0].id)
 
 
 def test_caller_who_speaks_up_after_louder_goes_on(run_call: ReplayFn, hotline: Flow, prompts: PromptStore) -> None:

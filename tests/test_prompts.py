@@ -10,9 +10,9 @@ from conftest import speech
 
 from ivr.adapters.espeak import Pyttsx3Synthesizer
 from ivr.adapters.prompts import PromptStore
+from ivr.app.flows import fixed_texts
 from ivr.errors import IvrError
 from ivr.flowlang.model import AudioSettings, Flow
-from ivr.app.flows import fixed_texts
 from ivr.frames import FRAME, to_float
 from ivr.signal.level import active_level_db
 from ivr.signal.wav import write_wav

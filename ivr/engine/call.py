@@ -25,7 +25,7 @@ from ivr.engine.listener import Listener, SpeechStarted, SpeechStopped, Utteranc
 from ivr.engine.player import Playing, PromptPlayer
 from ivr.engine.ports import PromptSource
 from ivr.engine.timeline import Timeline
-from ivr.flowlang.compile import LINE_ENDED_EVENT, compile_flow
+from ivr.flowlang.compile import CALLER_HUNG_UP, LINE_ENDED_EVENT, compile_flow
 from ivr.flowlang.model import Flow, StateSpec
 from ivr.frames import FRAME, Samples
 from ivr.records.model import CallbackRequest, CallEnd, CallStart, TicketRequest
@@ -182,6 +182,8 @@ class Call:
         self._finish(by, rule)
         if self.machine is not None:
             self.machine.send(LINE_ENDED_EVENT)
+            self.state_id = CALLER_HUNG_UP
+            self.timeline.emit("state", state=CALLER_HUNG_UP)
 
     def drain(self) -> Samples:
         """After the IVR hung up, the rest of what it was saying (a cut prompt fades out: ANS-3)."""

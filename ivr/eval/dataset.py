@@ -29,9 +29,9 @@ from scipy.signal import butter, fftconvolve, lfilter, sosfilt
 
 from ivr.adapters.vad import SileroVad
 from ivr.clock import RATE
+from ivr.engine.listener import Listener, ListenSettings, Utterance
 from ivr.errors import IvrError
 from ivr.frames import FRAME, to_float, to_int16
-from ivr.engine.listener import Listener, ListenSettings, Utterance
 from ivr.signal.hearing import HearingThresholds, Measurement
 from ivr.signal.level import active_level_db
 from ivr.signal.wav import read_wav, write_wav

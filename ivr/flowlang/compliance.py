@@ -70,7 +70,9 @@ def _scripts(flow: Flow) -> Iterator[Problem]:
     for p in flow.prompts.values():
         scripts = SCRIPTS.get(p.rule)
         if scripts is not None and p.template not in scripts:
-            yield Problem(p.where, f"{p.rule}: prompt '{p.id}' must say one of the rule's scripts exactly: «{scripts[0]}»")
+            yield Problem(
+                p.where, f"{p.rule}: prompt '{p.id}' must say one of the rule's scripts exactly: «{scripts[0]}»"
+            )
         if p.known_template is not None and not p.known_template.startswith(_ADDRESS):
             yield Problem(p.where, f"GRT-2: prompt '{p.id}': a known caller's wording starts «{_ADDRESS}»")
     said = {flow.prompts[pid].template for s in flow.states.values() for pid in s.prompts}
@@ -112,7 +114,9 @@ def _silent_call(flow: Flow) -> Iterator[Problem]:
         rules = _said_rules(flow, s)
         if "SIL-1" in rules or ("ANS-2" in rules and any(t.event == "no_input" for t in s.transitions)):
             if s.wait != MANDATED_WAIT_S:
-                yield Problem(s.where, f"SIL-1: state '{s.id}' must wait {MANDATED_WAIT_S:g} s of silence, not {s.wait}")
+                yield Problem(
+                    s.where, f"SIL-1: state '{s.id}' must wait {MANDATED_WAIT_S:g} s of silence, not {s.wait}"
+                )
             if not any(t.event == "speech_started" for t in s.transitions):
                 yield Problem(s.where, f"SIL-2: state '{s.id}' runs the silent-call script but ignores speech_started")
 
@@ -120,8 +124,8 @@ def _silent_call(flow: Flow) -> Iterator[Problem]:
 def _is_hangup_script(flow: Flow, s: StateSpec) -> bool:
     """A state whose last words are a script the IVR hangs up after (HEAR-2's/HEAR-3's last line)."""
     rules = _said_rules(flow, s)
-    return bool(rules) and rules[-1] in ("HEAR-2", "HEAR-3") and any(
-        flow.states[t.target].hangup for t in s.transitions
+    return (
+        bool(rules) and rules[-1] in ("HEAR-2", "HEAR-3") and any(flow.states[t.target].hangup for t in s.transitions)
     )
 
 
@@ -130,7 +134,9 @@ def _hangups(flow: Flow) -> Iterator[Problem]:
     for s in flow.states.values():
         if _is_hangup_script(flow, s):
             if s.bargein:
-                yield Problem(s.where, f"{_said_rules(flow, s)[-1]}: state '{s.id}' must say its script whole: bargein: false")
+                yield Problem(
+                    s.where, f"{_said_rules(flow, s)[-1]}: state '{s.id}' must say its script whole: bargein: false"
+                )
             if s.timer != MANDATED_WAIT_S:
                 yield Problem(
                     s.where, f"{_said_rules(flow, s)[-1]}: state '{s.id}' must hang up 5 s after the script: timer: 5"
@@ -142,7 +148,9 @@ def _hangups(flow: Flow) -> Iterator[Problem]:
         for source, t in _incoming(flow, s.id):
             said = _said_rules(flow, source)
             if t.event not in ("no_input", "timer") or not said or said[-1] not in SCRIPTED_HANGUP_RULES:
-                yield Problem(t.where, f"CLOSE-1: '{source.id}' hangs up on {t.event} without a {_SCRIPTS} script and a wait")
+                yield Problem(
+                    t.where, f"CLOSE-1: '{source.id}' hangs up on {t.event} without a {_SCRIPTS} script and a wait"
+                )
 
 
 def _addressing(flow: Flow) -> Iterator[Problem]:
@@ -153,7 +161,9 @@ def _addressing(flow: Flow) -> Iterator[Problem]:
             continue
         for source, t in _incoming(flow, s.id):
             if t.if_known is not True:
-                yield Problem(t.where, f"GRT-2: '{source.id}' can reach '{s.id}', which names the caller, without if_known")
+                yield Problem(
+                    t.where, f"GRT-2: '{source.id}' can reach '{s.id}', which names the caller, without if_known"
+                )
     for s in flow.states.values():
         for t in s.transitions:
             target = flow.states[t.target]
@@ -179,7 +189,9 @@ def _collecting(flow: Flow) -> Iterator[Problem]:
             if not {"{value}", "{" + c.slot + "}"} & _fields(flow.prompts[c.confirm]):
                 yield Problem(c.where, f"CONF-1: confirm prompt '{c.confirm}' does not read the value back")
         if not any(t.event == "give_up" for t in s.transitions):
-            yield Problem(c.where, f"UNSURE-1: state '{s.id}' does not say what happens after the last re-ask (give_up)")
+            yield Problem(
+                c.where, f"UNSURE-1: state '{s.id}' does not say what happens after the last re-ask (give_up)"
+            )
         if not any(t.event == "filled" for t in s.transitions):
             yield Problem(c.where, f"state '{s.id}' collects '{c.slot}' but never moves on when it is filled")
 

@@ -62,7 +62,9 @@ def mermaid(flow: Flow, words: bool = False) -> str:
         if s.hangup:
             out.append(f"    {s.id} --> [*]")
     out.append(f"    {CALLER_HUNG_UP} --> [*]")
-    out.append(f"    note right of {CALLER_HUNG_UP}: from every state but the hang-ups, when the line ends the call (CLOSE-1)")
+    out.append(
+        f"    note right of {CALLER_HUNG_UP}: from every state but the hang-ups, when the line ends the call (CLOSE-1)"
+    )
     for s in flow.states.values():
         if _kind(s) != "plain":
             out.append(f"    class {s.id} {_kind(s)}")
@@ -79,8 +81,8 @@ def dot(flow: Flow, words: bool = False) -> str:
     fills = {"hangup": "#f8d7da", "record": "#fff3cd", "plain": "#ffffff"}
     out = [
         f'digraph "{flow.name}" {{',
-        "  rankdir=TB; node [shape=box, style=\"rounded,filled\", fontname=\"Noto Sans CJK SC, sans-serif\", fontsize=10];",
-        "  edge [fontname=\"sans-serif\", fontsize=9];",
+        '  rankdir=TB; node [shape=box, style="rounded,filled", fontname="Noto Sans CJK SC, sans-serif", fontsize=10];',
+        '  edge [fontname="sans-serif", fontsize=9];',
         '  start [shape=point, width=0.15, label=""];',
         f"  start -> {flow.initial};",
     ]

@@ -210,7 +210,8 @@ def find_flow(name: str, flows_dir: Path) -> Path:
     if not path.is_file():
         names = sorted(p.stem for p in flows_dir.glob("*.yaml"))
         raise IvrError(
-            f"--flow: no flow named {short(name)} in {flows_dir}{nearest(name, names)} (flows: {', '.join(names) or 'none'})"
+            f"--flow: no flow named {short(name)} in {flows_dir}{nearest(name, names)} "
+            f"(flows: {', '.join(names) or 'none'})"
         )
     return path
 

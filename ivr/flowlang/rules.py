@@ -82,7 +82,20 @@ FORBIDDEN_PHRASES: tuple[str, ...] = (
 )
 """FORBID-1: wording the IVR must never say (matched after `fold_wording`)."""
 
-PROFANITY: tuple[str, ...] = ("他妈的", "妈的", "傻逼", "傻b", "混蛋", "王八蛋", "滚蛋", "去死", "操你", "草你", "贱人", "白痴")
+PROFANITY: tuple[str, ...] = (
+    "他妈的",
+    "妈的",
+    "傻逼",
+    "傻b",
+    "混蛋",
+    "王八蛋",
+    "滚蛋",
+    "去死",
+    "操你",
+    "草你",
+    "贱人",
+    "白痴",
+)
 """FORBID-1 / HARASS-1: no profanity, not even to a nuisance caller."""
 
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
