@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from ivr import __version__, paths
+from ivr import __version__
 from ivr.errors import IvrError
 from ivr.flowlang.model import FlowError
 
