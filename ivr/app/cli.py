@@ -96,6 +96,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     replay.add_argument("caller", nargs="?", type=Path, metavar="CALLER.wav", help="the caller's recording")
     replay.add_argument("--script", type=Path, metavar="CALLER.yaml", help="a scripted caller instead of a recording")
+    replay.add_argument(
+        "--golden",
+        choices=["write", "replay"],
+        help="with --script: 'write' recognises the caller's audio with --model (a real Mandarin model) and writes "
+        "the words to golden/SCRIPT.MODELHASH.json beside the script; 'replay' feeds those words instead of the "
+        "script's own",
+    )
     _call_options(replay)
 
     demo = command(

@@ -55,6 +55,7 @@ def phrases(flow: Flow) -> list[tuple[Where, str]]:
     out += [(t.where, w) for s in flow.states.values() for t in s.transitions for w in t.if_said]
     out += [(a.where, k) for a in flow.knowledge.answers for k in a.keywords]
     out += [(f.where, k) for f in flow.knowledge.faults for k in f.keywords]
+    out += [(s.where, h) for s in flow.states.values() for h in s.hints]
     return out
 
 

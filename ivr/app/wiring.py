@@ -48,6 +48,16 @@ def open_records(url: str | None) -> CallRecords | None:
     return Records(Path(choice.removeprefix("sqlite:///")))  # type: ignore[return-value]
 
 
+def model_dir(option: str | None) -> Path:
+    """A real recogniser model, for what needs one (golden files, vocabulary checks)."""
+    from ivr.adapters.vosk import resolve_model_path
+
+    path = resolve_model_path(option)
+    if path is None:
+        raise IvrError("--model: this needs a Vosk model directory, not none")
+    return path
+
+
 def recognizers(option: str | None) -> RecognizerFactory | None:
     from ivr.adapters.vosk import VoskModel, resolve_model_path
 

@@ -127,6 +127,11 @@ class Call:
         return self._ended is not None
 
     @property
+    def talking(self) -> bool:
+        """The IVR is saying something or has words queued to say."""
+        return self.player.current is not None or bool(self._queue) or self._pending is not None
+
+    @property
     def hung_up(self) -> bool:
         """The IVR has hung up and its last frame is out: the line may close (send the BYE)."""
         return self._ended is not None and self.player.current is None
@@ -209,6 +214,8 @@ class Call:
         self.state_id = state.id
         self._activity()
         self.timeline.emit("state", state=state.id)
+        if self.listener.recognizer is not None:
+            self.listener.recognizer.hint(state.hints or None)
         if state.callback:
             self._register_callback(state)
         if state.ticket:

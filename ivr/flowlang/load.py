@@ -65,7 +65,7 @@ _TOP_KEYS = {
 _PROMPT_KEYS = {"text", "known", "rule", "recording", "description"}
 _STATE_KEYS = {
     "initial", "say", "bargein", "wait", "timer", "hangup", "callback", "ticket", "collect", "answer", "guide",
-    "next_problem", "on", "rule", "description",
+    "next_problem", "hints", "on", "rule", "description",
 }  # fmt: skip
 _TRANSITION_KEYS = {"target", "if_said", "if_hearing", "if_intent", "if_digit", "if_vip", "if_known", "if_late",
                     "if_several"}  # fmt: skip
@@ -517,6 +517,7 @@ def _states(
             answer=answer,
             guide=_guide(r, spec, what, prompts, slots),
             next_problem=r.flag(spec, "next_problem", what, False),
+            hints=r.words(spec["hints"], spec.line_of("hints"), f"{what}: hints") if "hints" in spec else (),
             rule=rule,
             description=str(spec.get("description", ""))[:MAX_TEXT],
             transitions=transitions,

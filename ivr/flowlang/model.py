@@ -8,6 +8,7 @@ The vocabulary, in the spirit of VoiceXML forms and Rasa forms and simpler than 
     `not_found`), `guide` the caller through a known fault's steps (-> `resolved`, `unresolved`),
     take the `next_problem` from the caller's agenda (-> `intent`, `no_more`), open a `ticket`,
     register a `callback`, or `hangup`;
+  * `hints` gives the recogniser a phrase list for the state (Vosk grammar mode), an accuracy hint only;
   * transitions move `on` events, guarded by `if_` conditions on the event and the caller.
 The engine provides every action; a flow file never contains code.
 """
@@ -260,6 +261,7 @@ class StateSpec:
     answer: str | None = None
     guide: GuideSpec | None = None
     next_problem: bool = False
+    hints: tuple[str, ...] = ()
     rule: str | None = None
     description: str = ""
     transitions: tuple[TransitionSpec, ...] = ()
