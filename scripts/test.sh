@@ -3,7 +3,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+.venv/bin/ivr doctor
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/ivr flows check
-exec .venv/bin/python -m pytest "$@"
+mkdir -p build
+.venv/bin/python -m pytest --junitxml=build/test-results.xml "$@"
+# every rule of the service code carried out and proven by a test that passed just now
+exec .venv/bin/ivr spec --strict

@@ -17,6 +17,7 @@ def tone_prompts(hotline: Flow, tmp_path: Path) -> PromptStore:
     return PromptStore(tmp_path, ToneSynth(), hotline.audio)
 
 
+@pytest.mark.rules("GRT-1", "LSN-1")
 def test_caller_greeting_gets_grt1_reply_when_the_turn_ends(hotline: Flow, tone_prompts: PromptStore) -> None:
     """GRT-1: the words arrive with the end of the caller's turn, and the reply starts then (LSN-1)."""
     g = tone_prompts.get(hotline.text("greeting")).duration
@@ -32,6 +33,7 @@ def test_caller_greeting_gets_grt1_reply_when_the_turn_ends(hotline: Flow, tone_
     assert [e["state"] for e in events(replayed, "state")][-3:] == ["greeting_reply", "listening", "caller_hung_up"]
 
 
+@pytest.mark.rules("LSN-1")
 def test_a_prompt_that_comes_due_while_the_caller_speaks_waits(tone_prompts: PromptStore, tmp_path: Path) -> None:
     """LSN-1: never start talking over the caller; the deferred prompt starts when the turn ends."""
     flow = mini_flow(
@@ -56,6 +58,7 @@ def test_a_prompt_that_comes_due_while_the_caller_speaks_waits(tone_prompts: Pro
     assert events(replayed, "prompt_started")[1]["t"] == stopped
 
 
+@pytest.mark.rules("HEAR-2", "HEAR-3")
 def test_a_prompt_without_barge_in_is_said_whole_and_its_timer_ignores_sound(
     tone_prompts: PromptStore, tmp_path: Path
 ) -> None:
@@ -83,6 +86,7 @@ def test_a_prompt_without_barge_in_is_said_whole_and_its_timer_ignores_sound(
     assert events(replayed, "hangup")[0]["t"] == pytest.approx(a + 5.0, abs=1e-9)
 
 
+@pytest.mark.rules("SIL-1")
 def test_silent_script_timing_is_exact_with_any_prompt_lengths(hotline: Flow, tone_prompts: PromptStore) -> None:
     replayed = replay(hotline, caller(silence(120)), tone_prompts, ScriptedVad([]), None)
     started, finished = events(replayed, "prompt_started"), events(replayed, "prompt_finished")
@@ -106,6 +110,7 @@ def test_record_writes_both_sides(hotline: Flow, tone_prompts: PromptStore, tmp_
     assert len(replayed.ivr_audio) == 3 * 16000
 
 
+@pytest.mark.rules("ANS-1")
 @pytest.mark.parametrize(("rings", "first"), [(1, "greeting"), (5, "greeting"), (6, "late_apology")])
 def test_late_answer_opens_with_an_apology(hotline: Flow, tone_prompts: PromptStore, rings: int, first: str) -> None:
     """ANS-1: answered after more than 5 rings, the first words apologise for the wait."""

@@ -30,6 +30,7 @@ def findings(tmp_path: Path, text: str) -> list[str]:
         ("GRT-1", "    text: 您好，请问有什么可以帮助您？\n  greet_known", "    text: 您好，有什么事？\n  greet_known"),
     ],
 )
+@pytest.mark.rules("SIL-1", "HEAR-1", "HEAR-2", "HEAR-3", "GRT-1")
 def test_a_reworded_mandated_script_fails(tmp_path: Path, rule: str, old: str, new: str) -> None:
     assert old in HOTLINE
     text = HOTLINE.replace(old, new, 1)
@@ -42,6 +43,7 @@ def test_the_scripts_live_in_the_rules() -> None:
     assert SCRIPTS["HEAR-3"][1] == "对不起，对不起，我这里听不清楚，我们给您打过去好吗？"
 
 
+@pytest.mark.rules("SIL-1", "HEAR-2", "HEAR-3")
 def test_a_mandated_wait_that_is_not_5_s_fails(tmp_path: Path) -> None:
     text = HOTLINE.replace(
         "  silent_again:\n    say: silent_again\n    wait: silence",
@@ -58,6 +60,7 @@ def test_a_mandated_wait_that_is_not_5_s_fails(tmp_path: Path) -> None:
     assert any("HEAR-3: state 'noisy_call_back' must hang up 5 s after the script: timer: 5" in f for f in found)
 
 
+@pytest.mark.rules("HEAR-3")
 def test_a_hangup_script_that_a_caller_can_cut_fails(tmp_path: Path) -> None:
     """HEAR-2/HEAR-3: never hang up without the script: it is said whole."""
     text = HOTLINE.replace(
@@ -81,6 +84,7 @@ def test_a_hangup_script_that_a_caller_can_cut_fails(tmp_path: Path) -> None:
         "他妈的",
     ],
 )
+@pytest.mark.rules("FORBID-1")
 def test_forbidden_wording_in_any_variation_fails(tmp_path: Path, said: str) -> None:
     """FORBID-1, matched after punctuation, spacing, 儿化 and sentence particles are folded."""
     text = HOTLINE.replace("text: 您好，请问您还在线吗？", f"text: 您好，{said}")
@@ -93,6 +97,7 @@ def test_folding_keeps_other_words_apart() -> None:
     assert fold_wording("请您大声一点，好吗？") != fold_wording("喂，大声一点儿！")
 
 
+@pytest.mark.rules("FORBID-1")
 def test_forbidden_wording_in_the_knowledge_file_fails(tmp_path: Path) -> None:
     path = edited(tmp_path, HOTLINE)
     knowledge = path.parent / "knowledge" / "hotline.yaml"
@@ -110,6 +115,7 @@ def test_unreachable_states_are_reported_at_their_own_line(tmp_path: Path) -> No
     assert f"{path}:{state_line(text, 'nuisance')}: state 'nuisance' can never be reached from 'answer'" in found
 
 
+@pytest.mark.rules("CLOSE-1")
 def test_an_early_hangup_fails(tmp_path: Path) -> None:
     """CLOSE-1: the IVR hangs up first only after SIL-1/HEAR-2/HEAR-3 (or CLOSE-1's goodbye) and its wait."""
     text = HOTLINE.replace(
@@ -123,6 +129,7 @@ def test_an_early_hangup_fails(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.rules("CONF-1", "APOL-1", "UNSURE-1")
 def test_collecting_without_read_back_apology_or_an_end_fails(tmp_path: Path) -> None:
     """CONF-1, APOL-1, UNSURE-1 for every collected slot."""
     text = HOTLINE.replace(
@@ -144,6 +151,7 @@ def test_collecting_without_read_back_apology_or_an_end_fails(tmp_path: Path) ->
     assert any("APOL-1: state 'repair_phone' confirms 'phone' but has no APOL-1 apology" in f for f in found)
 
 
+@pytest.mark.rules("GRT-2")
 def test_greeting_reply_must_address_a_known_caller(tmp_path: Path) -> None:
     """GRT-2: never ignore a known name."""
     text = HOTLINE.replace("        - {if_said: [您好, 你好], if_known: true, target: known_reply}   # GRT-2\n", "")

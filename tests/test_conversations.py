@@ -129,7 +129,7 @@ def test_a_known_customer_side_fault_is_guided_step_by_step(hotline: Flow, promp
 
 @pytest.mark.rules("CONS-1", "CONF-1")
 def test_an_unanswerable_question_becomes_a_call_back_ticket(hotline: Flow, prompts, caller_voice) -> None:
-    call, records = converse(hotline, prompts, caller_voice, load_script(CALLERS / "consult_callback.yaml"))
+    call, _ = converse(hotline, prompts, caller_voice, load_script(CALLERS / "consult_callback.yaml"))
     texts = [text for _, _, text in said(call)]
     assert "对不起，这个问题我需要查询以后再答复您，请您留一个联系电话，我们查清楚后尽快给您回电。" in texts
     (opened,) = event(call, "ticket_opened")

@@ -19,6 +19,7 @@ ZHANG = '"12345":\n  name: 张伟\n  surname: 张\n  title: 老师\n'
 ZHANG_AS_LI = ZHANG.replace("surname: 张", "surname: 李")
 
 
+@pytest.mark.rules("GRT-2", "GRT-3")
 def test_directory_gives_surname_and_title_never_the_full_name() -> None:
     callers = load_directory(ROOT / "callers.yaml")
     zhang = callers["13800138000"]
@@ -59,6 +60,7 @@ def test_directory_errors_point_at_the_line(tmp_path: Path, text: str, message: 
         load_directory(path)
 
 
+@pytest.mark.rules("GRT-2")
 def test_known_caller_is_addressed_by_surname_and_title(hotline: Flow, tmp_path: Path) -> None:
     """GRT-2: a known caller who greets gets `张工程师，请问有什么可以帮助您？`."""
     prompts = PromptStore(tmp_path, ToneSynth(), hotline.audio)

@@ -40,6 +40,7 @@ def problems(path: Path) -> list[str]:
     return [str(p) for p in e.value.problems]
 
 
+@pytest.mark.rules("SIL-1", "SIL-2", "ANS-2")
 def test_hotline_flow_loads_compiles_and_passes_the_service_code() -> None:
     """SIL-1: the design card's silent call by default: greeting, 5 s, re-greet, 5 s, apology, 5 s, hang up."""
     flow = load_flow(ROOT / "flows" / "hotline.yaml")
@@ -152,6 +153,7 @@ def test_unknown_prompt_event_key_and_placeholder(tmp_path: Path) -> None:
         ('  id: "12"', "  id:", "agent: 'id' must be set, at most 20 characters (ANS-2)"),
     ],
 )
+@pytest.mark.rules("GRT-3", "ANS-2")
 def test_numbers_placeholders_and_names_are_refused_with_a_line(
     tmp_path: Path, old: str, new: str, message: str
 ) -> None:

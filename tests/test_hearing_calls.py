@@ -40,6 +40,7 @@ def hung_up_after_script(replayed: Replayed, rule: str) -> None:
     assert hangup[0]["t"] - last["t"] == pytest.approx(5.0, abs=0.02)
 
 
+@pytest.mark.rules("HEAR-2")
 def test_too_quiet_caller_is_asked_louder_then_told_to_use_another_phone(
     run_call: ReplayFn, hotline: Flow, prompts: PromptStore, tmp_path: Path
 ) -> None:
@@ -54,6 +55,7 @@ def test_too_quiet_caller_is_asked_louder_then_told_to_use_another_phone(
     assert events(replayed, "callback_registered") == [] and records.callbacks() == []
 
 
+@pytest.mark.rules("HEAR-2")
 def test_too_quiet_vip_is_offered_a_call_back_that_is_stored(
     run_call: ReplayFn, hotline: Flow, prompts: PromptStore, directory: dict[str, Caller], tmp_path: Path
 ) -> None:
@@ -74,6 +76,7 @@ def test_too_quiet_vip_is_offered_a_call_back_that_is_stored(
     assert events(replayed, "callback_registered")[0]["callback_id"] == str(stored[0].id)
 
 
+@pytest.mark.rules("HEAR-2")
 def test_caller_who_speaks_up_after_louder_goes_on(run_call: ReplayFn, hotline: Flow, prompts: PromptStore) -> None:
     g = seconds(prompts, hotline, "greeting")
     louder = seconds(prompts, hotline, "louder")
@@ -88,6 +91,7 @@ def test_caller_who_speaks_up_after_louder_goes_on(run_call: ReplayFn, hotline: 
 @pytest.mark.parametrize(
     ("number", "script", "callback"), [(None, "noisy_other_phone", False), ("01088886666", "noisy_call_back", True)]
 )
+@pytest.mark.rules("HEAR-3")
 def test_noisy_line_gets_its_script_then_hang_up(
     run_call: ReplayFn,
     hotline: Flow,
@@ -110,6 +114,7 @@ def test_noisy_line_gets_its_script_then_hang_up(
     assert not events(replayed, "speech_started")[1:]  # the line's noise alone never counts as speech
 
 
+@pytest.mark.rules("HEAR-1")
 def test_speakerphone_caller_is_asked_to_pick_up_the_handset(
     run_call: ReplayFn, hotline: Flow, prompts: PromptStore
 ) -> None:
@@ -123,6 +128,7 @@ def test_speakerphone_caller_is_asked_to_pick_up_the_handset(
     assert [h["by"] for h in events(replayed, "hangup")] == ["caller"]
 
 
+@pytest.mark.rules("HEAR-4")
 def test_prompt_level_never_changes_whoever_is_on_the_line(
     run_call: ReplayFn, hotline: Flow, prompts: PromptStore
 ) -> None:

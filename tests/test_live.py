@@ -73,6 +73,7 @@ def test_devices_are_listed_and_a_wrong_one_is_a_clear_error(ivr_env: dict[str, 
     assert "line1_caller_mon" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.rules("SIL-1", "ANS-2")
 def test_sound_card_silent_call_is_timed_by_the_device(
     ivr_env: dict[str, str], hotline: Flow, prompts: PromptStore, tmp_path: Path
 ) -> None:
@@ -104,6 +105,7 @@ def test_sound_card_silent_call_is_timed_by_the_device(
     assert [(c["ended_by"], round(c["duration"], 2)) for c in calls] == [("ivr", ends)]
 
 
+@pytest.mark.rules("CLOSE-1")
 def test_ctrl_c_ends_the_call_cleanly_with_its_record(ivr_env: dict[str, str]) -> None:
     proc = subprocess.Popen(
         [IVR, "run", "--device", "line2_caller_mon,line2_ivr", "--json", "--model", "none"],

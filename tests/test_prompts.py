@@ -18,6 +18,7 @@ from ivr.signal.level import active_level_db
 from ivr.signal.wav import write_wav
 
 
+@pytest.mark.rules("HEAR-4", "ANS-3")
 def test_every_prompt_is_real_mandarin_speech_at_one_level(hotline: Flow, prompts: PromptStore) -> None:
     levels = []
     for text in fixed_texts(hotline, [("张", "工程师")]):

@@ -32,6 +32,7 @@ def check_silent_script(replayed, hotline: Flow) -> None:
     assert events(replayed, "speech_started") == []
 
 
+@pytest.mark.rules("SIL-1", "ANS-2")
 def test_silent_caller_gets_the_whole_silent_script(run_call: ReplayFn, hotline: Flow, vosk_model) -> None:
     replayed = run_call(caller(silence(60)), recognizers=vosk_model)
     check_silent_script(replayed, hotline)
@@ -39,6 +40,7 @@ def test_silent_caller_gets_the_whole_silent_script(run_call: ReplayFn, hotline:
     assert events(replayed, "transcript") == []
 
 
+@pytest.mark.rules("SIL-1")
 @pytest.mark.parametrize("level_dbfs", [-50.0, -40.0, -30.0, -20.0])
 def test_line_hiss_is_not_speech(run_call: ReplayFn, hotline: Flow, level_dbfs: float) -> None:
     check_silent_script(run_call(caller(hiss(60, level_dbfs))), hotline)

@@ -13,6 +13,7 @@ def greeting_seconds(hotline: Flow, prompts: PromptStore) -> float:
     return prompts.get(hotline.text("greeting")).duration
 
 
+@pytest.mark.rules("SIL-2", "LSN-1", "CLOSE-1")
 def test_caller_speaks_after_greeting_gets_no_silent_script(
     run_call: ReplayFn, hotline: Flow, prompts: PromptStore, vosk_model
 ) -> None:
@@ -33,6 +34,7 @@ def test_caller_speaks_after_greeting_gets_no_silent_script(
     assert events(replayed, "transcript"), "Vosk gives words for the real utterance"
 
 
+@pytest.mark.rules("LSN-1", "ANS-3")
 def test_caller_speaking_during_greeting_cuts_it(run_call: ReplayFn, hotline: Flow, prompts: PromptStore) -> None:
     replayed = run_call(caller(silence(3.0), speech(), silence(8)))
     speech_at = events(replayed, "speech_started")[0]["t"]
@@ -48,6 +50,7 @@ def test_caller_speaking_during_greeting_cuts_it(run_call: ReplayFn, hotline: Fl
     assert len(events(replayed, "prompt_started")) == 1
 
 
+@pytest.mark.rules("CLOSE-1")
 def test_caller_hangs_up_mid_prompt(run_call: ReplayFn, vosk_model) -> None:
     replayed = run_call(caller(silence(4.0)), recognizers=vosk_model)
     names = [e["event"] for e in events(replayed)]
@@ -59,6 +62,7 @@ def test_caller_hangs_up_mid_prompt(run_call: ReplayFn, vosk_model) -> None:
     assert replayed.result.final_state == "caller_hung_up"
 
 
+@pytest.mark.rules("SIL-2")
 def test_caller_speaking_during_the_apology_keeps_the_call(run_call: ReplayFn, hotline: Flow, prompts) -> None:
     g = greeting_seconds(hotline, prompts)
     again = prompts.get(hotline.text("silent_again")).duration

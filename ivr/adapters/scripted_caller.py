@@ -189,6 +189,17 @@ class ScriptedLine:
         self.position += FRAME
         return self._buffer.popleft()
 
+    def add(self, step: Step) -> None:
+        """One more step at the end of the script (a caller typed live)."""
+        index = len(self.script.steps)
+        self.script = Script(self.script.path, (*self.script.steps, step), self.script.caller_id, self.script.expect)
+        self._steps.append((index, step))
+
+    @property
+    def idle_line(self) -> bool:
+        """Nothing left to play: the script has run out."""
+        return not self._buffer and not self._steps and self._waiting is None
+
     def _turn_came(self) -> bool:
         """A caller waits for the IVR to finish talking, then a short natural gap."""
         self._quiet = self._quiet + 1 if self.idle() else 0

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from ivr import __version__
+from ivr import __version__, paths
 from ivr.errors import IvrError
 from ivr.flowlang.model import FlowError
 
@@ -160,6 +160,37 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--flow", default="hotline", help="flow whose hearing thresholds to use (default: hotline)")
     ev.add_argument("--derive", action="store_true", help="also print the thresholds that fit the dev split best")
     ev.add_argument("--write", type=Path, metavar="DIR", help="also write the items as WAVs with labels.csv")
+
+    command(
+        "doctor",
+        "check every runtime piece the IVR and its tests use",
+        "Check, for real, every piece the IVR and its tests use: the espeak-ng Mandarin voice, the Vosk model, "
+        "Silero, onnxruntime, PortAudio, PulseAudio, baresip and each module the SIP tests load, SIPp, Kamailio, "
+        "tcpdump, Graphviz, sox, PostgreSQL, the recorded speech. One line each; what is missing says how to "
+        "install it. Exit status 1 if anything is missing.",
+        _lazy("ivr.app.doctor", "doctor"),
+    )
+
+    sp = command(
+        "spec",
+        "every rule of the service code: what carries it out, which tests prove it, what is missing",
+        "List every rule ID of spec/REQUIREMENTS.md with the flow states and prompts that carry it out, the engine "
+        "files that cite it, and the tests that prove it (tests carry @pytest.mark.rules); whether those tests "
+        "passed comes from the JUnit report scripts/test.sh writes. Names what is missing.",
+        _lazy("ivr.app.spec", "spec"),
+    )
+    sp.add_argument("flows", nargs="*", metavar="FLOW", help="flow names or files (default: all flows)")
+    sp.add_argument(
+        "--json", action="store_true", help='a JSON list of {"id", "states", "prompts", "tests", "missing"}'
+    )
+    sp.add_argument(
+        "--results",
+        type=Path,
+        default=paths.ROOT / "build" / "test-results.xml",
+        metavar="XML",
+        help="JUnit report of a test run (default: build/test-results.xml)",
+    )
+    sp.add_argument("--strict", action="store_true", help="exit 1 if any rule has something missing")
 
     prompts = sub.add_parser("prompts", help="prompt audio", description="Prompt audio.")
     prompts_sub = prompts.add_subparsers(metavar="ACTION", required=True)

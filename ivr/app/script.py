@@ -131,4 +131,3 @@ def replay_script(args: argparse.Namespace) -> int:
     for p in problems:
         say(f"{script.path}: {p}")
     return 1 if problems else 0
-

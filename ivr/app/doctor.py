@@ -1,0 +1,153 @@
+"""`ivr doctor`: every runtime piece the IVR and its tests use, checked for real, one line each.
+
+Each check says what it found, or what is missing and how to install it. `scripts/test.sh` (and so CI)
+runs it first and stops on anything missing: a fresh machine that lacks a piece fails loudly instead of
+running calls into dead air.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+BARESIP_MODULES = Path("/usr/lib/baresip/modules")
+BARESIP_USED = ("g711", "aufile", "sndfile", "ctrl_tcp", "account", "menu", "alsa")
+"""The baresip modules the SIP tests' caller loads (tests/sip: a phone calling `ivr serve`)."""
+POSTGRES_BIN = Path("/usr/lib/postgresql")
+SPEECH_DIRS = ("/usr/share/asterisk/sounds/en_US_f_Allison", "/usr/share/sounds/alsa")
+
+
+@dataclass(frozen=True)
+class Finding:
+    ok: bool
+    what: str
+    detail: str
+
+    def line(self) -> str:
+        return f"{'ok' if self.ok else 'MISSING':<8} {self.what:<30} {self.detail}"
+
+
+Check = Callable[[], Finding]
+
+
+def _apt(what: str, package: str) -> str:
+    return f"install: apt-get install {package} (scripts/setup.sh does it)"
+
+
+def _program(name: str, what: str, package: str) -> Check:
+    def check() -> Finding:
+        path = shutil.which(name)
+        return Finding(path is not None, what, path or _apt(what, package))
+
+    return check
+
+
+def espeak_voice() -> Finding:
+    from ivr.adapters.espeak import Pyttsx3Synthesizer
+    from ivr.errors import IvrError
+
+    try:
+        x, rate = Pyttsx3Synthesizer().render("您好", "cmn-latn-pinyin", 175)
+    except IvrError as e:
+        return Finding(False, "espeak-ng Mandarin voice", f"{e}; install: apt-get install espeak-ng")
+    ok = len(x) > rate * 0.2
+    return Finding(ok, "espeak-ng Mandarin voice", f"cmn-latn-pinyin renders {len(x) / rate:.2f} s for 您好")
+
+
+def vosk_model() -> Finding:
+    from ivr.adapters.vosk import resolve_model_path
+    from ivr.errors import IvrError
+
+    try:
+        path = resolve_model_path(None)
+    except IvrError as e:
+        return Finding(False, "Vosk model", str(e))
+    return Finding(path is not None, "Vosk model", f"{path} (set IVR_VOSK_MODEL for a Mandarin model)")
+
+
+def silero() -> Finding:
+    from ivr.adapters.vad import silero_model_path
+    from ivr.errors import IvrError
+
+    try:
+        return Finding(True, "Silero VAD model", str(silero_model_path()))
+    except IvrError as e:
+        return Finding(False, "Silero VAD model", str(e))
+
+
+def portaudio() -> Finding:
+    try:
+        import sounddevice  # noqa: F401
+    except OSError as e:
+        return Finding(False, "PortAudio", f"{e}; install: apt-get install libportaudio2")
+    return Finding(True, "PortAudio", "sounddevice imports (libportaudio2)")
+
+
+def baresip_modules() -> Finding:
+    missing = [m for m in BARESIP_USED if not (BARESIP_MODULES / f"{m}.so").is_file()]
+    if missing:
+        return Finding(
+            False, "baresip modules", f"{', '.join(missing)} missing in {BARESIP_MODULES}; {_apt('', 'baresip')}"
+        )
+    return Finding(True, "baresip modules", ", ".join(BARESIP_USED))
+
+
+def postgres() -> Finding:
+    found = sorted(POSTGRES_BIN.glob("*/bin/initdb"))
+    if not found:
+        return Finding(False, "PostgreSQL server", _apt("", "postgresql"))
+    return Finding(True, "PostgreSQL server", f"{found[-1].parent} (initdb, pg_ctl for the tests' private cluster)")
+
+
+def recorded_speech() -> Finding:
+    missing = [d for d in SPEECH_DIRS if not Path(d).is_dir()]
+    if missing:
+        return Finding(
+            False, "recorded speech", f"{', '.join(missing)}; {_apt('', 'asterisk-core-sounds-en-wav alsa-utils')}"
+        )
+    return Finding(True, "recorded speech", "asterisk-core-sounds, alsa-utils clips (tests, ivr eval)")
+
+
+def python_module(name: str, what: str) -> Check:
+    def check() -> Finding:
+        found = importlib.util.find_spec(name) is not None
+        return Finding(found, what, name if found else f"pip install {name} (scripts/setup.sh installs the project)")
+
+    return check
+
+
+CHECKS: list[Check] = [
+    espeak_voice,
+    vosk_model,
+    silero,
+    python_module("onnxruntime", "onnxruntime"),
+    python_module("statemachine", "python-statemachine"),
+    portaudio,
+    _program("pulseaudio", "PulseAudio (sound-card tests)", "pulseaudio"),
+    _program("pactl", "pactl", "pulseaudio-utils"),
+    _program("baresip", "baresip (SIP test phone)", "baresip"),
+    baresip_modules,
+    _program("sipp", "SIPp", "sip-tester"),
+    _program("kamailio", "Kamailio", "kamailio"),
+    _program("tcpdump", "tcpdump (RTP timing)", "tcpdump"),
+    _program("dot", "Graphviz", "graphviz"),
+    _program("sox", "sox", "sox"),
+    postgres,
+    recorded_speech,
+]
+
+
+def doctor(args: argparse.Namespace) -> int:
+    findings = [check() for check in CHECKS]
+    for f in findings:
+        print(f.line())
+    missing = [f for f in findings if not f.ok]
+    if missing:
+        print(f"{len(missing)} missing: run scripts/setup.sh (or the install lines above)")
+        return 1
+    print("everything the IVR and its tests use is here")
+    return 0
