@@ -1,4 +1,4 @@
-"""Where flows and audio live: beside the package in a checkout, or where the user says."""
+"""Where flows, audio and records live: the checkout, the installed package's copies, or where the user says."""
 
 from __future__ import annotations
 
@@ -6,19 +6,31 @@ import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+"""The checkout (or, for an installed package, site-packages: then the packaged resources are used)."""
+RESOURCES = Path(__file__).resolve().parent / "resources"
+"""Flows, the caller directory and the requirements as shipped inside the package (`pip install .`)."""
+
+
+def _shipped(name: str) -> Path:
+    return ROOT / name if (ROOT / name).exists() else RESOURCES / name
 
 
 def flows_dir() -> Path:
-    return Path(os.environ.get("IVR_FLOWS_DIR", ROOT / "flows"))
+    return Path(os.environ.get("IVR_FLOWS_DIR", _shipped("flows")))
 
 
 def audio_dir() -> Path:
-    return Path(os.environ.get("IVR_AUDIO_DIR", ROOT / "audio"))
+    return Path(os.environ.get("IVR_AUDIO_DIR", ROOT / "audio" if (ROOT / "flows").exists() else Path.cwd() / "audio"))
 
 
 def callers_file() -> Path:
-    return Path(os.environ.get("IVR_CALLERS", ROOT / "callers.yaml"))
+    return Path(os.environ.get("IVR_CALLERS", _shipped("callers.yaml")))
+
+
+def requirements_file() -> Path:
+    return _shipped("spec") / "REQUIREMENTS.md"
 
 
 def records_file() -> Path:
-    return Path(os.environ.get("IVR_RECORDS", ROOT / "records" / "ivr.sqlite3"))
+    base = ROOT if (ROOT / "flows").exists() else Path.cwd()
+    return Path(os.environ.get("IVR_RECORDS", base / "records" / "ivr.sqlite3"))

@@ -39,3 +39,5 @@ if [ "$(cat .venv/.installed 2>/dev/null)" != "$stamp" ]; then
   pip_install --no-deps 'silero-vad==6.2.3'
   echo "$stamp" > .venv/.installed
 fi
+# The sample calls (silent, hiss, real recorded speech) so `ivr replay audio/calls/speech.wav` works at once.
+[ -f audio/calls/speech.wav ] || .venv/bin/python -m ivr.app.samples >&2

@@ -15,6 +15,7 @@ import pytest
 
 from ivr.adapters.directory import load_directory
 from ivr.app.flows import fixed_texts
+from ivr.clock import run_process
 from ivr.flowlang.load import load_flow
 from ivr.paths import ROOT
 from ivr.signal.wav import write_wav
@@ -24,7 +25,7 @@ IVR = str(Path(sys.executable).parent / "ivr")
 
 def ivr(*args: str, audio_dir: Path, check: bool = False) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "IVR_AUDIO_DIR": str(audio_dir), "IVR_RECORDS": str(audio_dir / "records.sqlite3")}
-    return subprocess.run([IVR, *args], capture_output=True, text=True, env=env, check=check, timeout=300)
+    return run_process([IVR, *args], 300, capture_output=True, text=True, env=env, check=check)
 
 
 @pytest.fixture(scope="module")
@@ -172,3 +173,22 @@ def test_vip_call_back_is_stored(tmp_path: Path, audio_dir: Path) -> None:
     ]
     bad = ivr("replay", str(caller), "--caller-id", "abc", "--model", "none", audio_dir=audio_dir)
     assert bad.returncode == 2 and bad.stderr.strip() == "ivr: --caller-id: 'abc' is not a phone number"
+
+
+def test_pip_install_finds_its_flows(tmp_path: Path) -> None:
+    """`pip install .` ships the flows, the caller directory and the requirements inside the package."""
+    wheel = run_process(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path / "wheel"), str(ROOT)], 300
+    )
+    assert wheel.returncode == 0
+    (built,) = (tmp_path / "wheel").glob("*.whl")
+    target = tmp_path / "site"
+    done = run_process(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(built)], 300
+    )
+    assert done.returncode == 0
+    env = {k: v for k, v in os.environ.items() if not k.startswith("IVR_")} | {"PYTHONPATH": str(target)}
+    code = "from ivr.app.cli import main; import ivr; print(ivr.__file__); main(['flows', 'check'])"
+    out = run_process([sys.executable, "-c", code], 120, capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert out.stdout.startswith(str(target)), out.stdout + out.stderr
+    assert "resources/flows/hotline.yaml: ok" in out.stdout

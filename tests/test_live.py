@@ -21,6 +21,7 @@ from heard import waits
 
 from ivr.adapters.prompts import PromptStore
 from ivr.adapters.records import Records
+from ivr.clock import communicate, run_process
 from ivr.flowlang.model import Flow
 from ivr.paths import ROOT
 
@@ -57,11 +58,11 @@ def events_of(stdout: str) -> list[dict]:
 
 
 def check_silent_script_heard(recording: np.ndarray, rate: int, hotline: Flow, prompts: PromptStore) -> None:
-    """At the caller: the four prompts in order, each 5.00 s +- 0.04 s after the one before ended."""
+    """At the caller: the three prompts in order, each 5.00 s +- 0.04 s after the one before ended."""
     audio = [prompts.get(hotline.text(p)).samples for p in SILENT_SCRIPT]
     matches, gaps = waits(recording, audio, rate)
     assert min(matches) > 0.95, matches
-    assert gaps == [pytest.approx(5.0, abs=0.04)] * 3
+    assert gaps == [pytest.approx(5.0, abs=0.04)] * 2
 
 
 def test_devices_are_listed_and_a_wrong_one_is_a_clear_error(ivr_env: dict[str, str]) -> None:
@@ -85,12 +86,12 @@ def test_sound_card_silent_call_is_timed_by_the_device(
             env=ivr_env,
         )
         try:
-            run = subprocess.run(
+            run = run_process(
                 [IVR, "run", "--device", "line1_caller_mon,line1_ivr", "--json", "--model", "none"],
+                120,
                 capture_output=True,
                 text=True,
                 env=ivr_env,
-                timeout=120,
             )
         finally:
             recorder.terminate()
@@ -98,7 +99,7 @@ def test_sound_card_silent_call_is_timed_by_the_device(
     assert run.returncode == 0, run.stderr
     timeline = events_of(run.stdout)
     said = sum(prompts.get(hotline.text(p)).duration for p in SILENT_SCRIPT)
-    ends = round(said + 4 * 5.0, 2)
+    ends = round(said + 3 * 5.0, 2)
     assert timeline[-1] == {"t": pytest.approx(ends), "event": "hangup", "by": "ivr", "rule": "SIL-1"}
     check_silent_script_heard(np.fromfile(heard, np.int16), 16000, hotline, prompts)
     calls = Records(Path(ivr_env["IVR_RECORDS"])).calls()
@@ -119,7 +120,7 @@ def test_ctrl_c_ends_the_call_cleanly_with_its_record(ivr_env: dict[str, str]) -
         if '"prompt_started"' in line:
             break
     proc.send_signal(signal.SIGINT)
-    rest, err = proc.communicate(timeout=30)
+    rest, err = communicate(proc, 30)
     assert proc.returncode == 0, err
     timeline = events_of(rest)
     assert [e["event"] for e in timeline][-3:] == ["prompt_finished", "hangup", "state"]

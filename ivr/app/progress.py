@@ -41,3 +41,25 @@ class Progress:
             self.stream.write("\n")
             self.stream.flush()
             self._drawn = False
+
+
+class Working:
+    """`with Working("loading the Vosk model"):` one status line on a terminal, with the time it took."""
+
+    def __init__(self, what: str, stream: TextIO | None = None) -> None:
+        self.what = what
+        self.stream = stream or sys.stderr
+
+    def __enter__(self) -> Working:
+        from ivr.clock import stopwatch
+
+        self.elapsed = stopwatch()
+        if self.stream.isatty():
+            self.stream.write(f"ivr: {self.what} …")
+            self.stream.flush()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.stream.isatty():
+            self.stream.write(f"\rivr: {self.what}: {self.elapsed():.1f} s\n")
+            self.stream.flush()

@@ -26,7 +26,22 @@ def hiss_call(seconds: float = 60.0, level_dbfs: float = -40.0, seed: int = 7) -
     return to_int16(x)
 
 
-SAMPLES = {"silent.wav": silent_call, "hiss.wav": hiss_call}
+def speech_call(seconds: float = 40.0) -> np.ndarray:
+    """A caller who speaks after the greeting: real recorded human voice (alsa-utils' clips), then silence."""
+    from ivr.errors import IvrError
+    from ivr.signal.wav import read_wav
+
+    clips = [Path("/usr/share/sounds/alsa") / f"{name}.wav" for name in ("Front_Center", "Front_Left")]
+    if not all(c.is_file() for c in clips):
+        raise IvrError("the sample speech call needs alsa-utils' voice clips: apt-get install alsa-utils")
+    x = np.zeros(int(seconds * SAMPLE_RATE), np.int16)
+    for at, clip in zip((10.5, 20.0), clips, strict=True):
+        voice = read_wav(clip, SAMPLE_RATE)
+        x[int(at * SAMPLE_RATE) : int(at * SAMPLE_RATE) + len(voice)] = voice
+    return x
+
+
+SAMPLES = {"silent.wav": silent_call, "hiss.wav": hiss_call, "speech.wav": speech_call}
 
 
 def ensure_samples(calls_dir: Path) -> list[Path]:
@@ -38,3 +53,10 @@ def ensure_samples(calls_dir: Path) -> list[Path]:
             write_wav(path, [make()], SAMPLE_RATE)
         paths.append(path)
     return paths
+
+
+if __name__ == "__main__":  # scripts/setup.sh: the samples are there for `ivr replay` at once
+    from ivr import paths as where
+
+    for made in ensure_samples(where.audio_dir() / "calls"):
+        print(f"setup: sample call {made}")

@@ -21,7 +21,6 @@ from ivr.errors import IvrError
 from ivr.flowlang.load import load_flow
 from ivr.flowlang.model import Flow
 
-REQUIREMENTS = paths.ROOT / "spec" / "REQUIREMENTS.md"
 RESULTS = paths.ROOT / "build" / "test-results.xml"
 _RULE = re.compile(r"^- \*\*([A-Z]+-\d+)\*\* (.*)")
 
@@ -42,8 +41,9 @@ class Coverage:
         return {k: getattr(self, k) for k in keys}
 
 
-def read_rules(path: Path = REQUIREMENTS) -> list[tuple[str, str]]:
+def read_rules(path: Path | None = None) -> list[tuple[str, str]]:
     """(ID, the rule's first sentence) for every rule of the requirements file."""
+    path = path or paths.requirements_file()
     if not path.is_file():
         raise IvrError(f"{path}: the requirements file is missing")
     rules = []

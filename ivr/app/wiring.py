@@ -60,9 +60,13 @@ def model_dir(option: str | None) -> Path:
 
 def recognizers(option: str | None) -> RecognizerFactory | None:
     from ivr.adapters.vosk import VoskModel, resolve_model_path
+    from ivr.app.progress import Working
 
     path = resolve_model_path(option)
-    return VoskModel(path) if path is not None else None
+    if path is None:
+        return None
+    with Working(f"loading the Vosk model {path.name}"):
+        return VoskModel(path)
 
 
 def prompt_source(flow: Flow) -> PromptSource:
