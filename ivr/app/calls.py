@@ -11,7 +11,7 @@ from ivr import paths
 from ivr.app import wiring
 from ivr.app.printing import say, timeline_sink
 from ivr.engine.call import Call, CallResult
-from ivr.engine.ports import AudioIn
+from ivr.engine.ports import AudioIn, AudioOut
 from ivr.engine.session import CallSetup, run_line
 from ivr.errors import IvrError
 from ivr.frames import Samples
@@ -28,15 +28,15 @@ class _Discard:
         pass
 
 
-def run_recorded(call: Call, line: AudioIn, record: Path | None) -> CallResult:
+def run_recorded(call: Call, line: AudioIn, out: AudioOut, record: Path | None) -> CallResult:
     """Run the call, writing the two-channel recording if asked; a failed recording leaves no file behind."""
     if record is None:
-        return run_line(call, line, _Discard())
+        return run_line(call, line, out)
     from ivr.adapters.recorder import CallRecorder
 
     recorder = CallRecorder(record)
     try:
-        result = run_line(call, line, _Discard(), recorder.add)
+        result = run_line(call, line, out, recorder.add)
     except BaseException:
         recorder.abort()
         raise
@@ -59,7 +59,7 @@ def replay(args: argparse.Namespace) -> int:
     opts = options(args)
     setup = wiring.setup(opts, [timeline_sink(args.json)], "replay")
     call = setup.new_call(wiring.caller(opts), recording=str(args.record) if args.record else None)
-    run_recorded(call, WavCaller(audio), args.record)
+    run_recorded(call, WavCaller(audio), _Discard(), args.record)
     return 0
 
 
@@ -102,7 +102,7 @@ def run_live(args: argparse.Namespace) -> int:
     line = DeviceLine(*devices, media_timeout=args.media_timeout).open()
     _on_interrupt(line.hang_up)
     try:
-        result = run_recorded(call, line, args.record)
+        result = run_recorded(call, line, line, args.record)
         line.play_out()
     finally:
         line.close()
