@@ -7,9 +7,9 @@ cd "$(dirname "$0")/.."
 
 # espeak-ng: prompts; alsa-utils and asterisk-core-sounds-*: real recorded speech for the tests and the
 # hearing evaluation set; PortAudio + PulseAudio: the live audio device; baresip + SIPp + Kamailio +
-# tcpdump: SIP peers, a proxy and RTP timing for the tests; Graphviz: flow diagrams; PostgreSQL: shared records.
+# tcpdump: SIP peers, a proxy and RTP timing for the tests; Graphviz + a CJK font: flow diagrams; PostgreSQL: shared records.
 APT_PACKAGES=(espeak-ng libespeak-ng1 sox alsa-utils libportaudio2 pulseaudio pulseaudio-utils
-              libasound2-plugins baresip sip-tester kamailio tcpdump graphviz postgresql python3-venv
+              libasound2-plugins baresip sip-tester kamailio tcpdump graphviz fonts-wqy-microhei postgresql python3-venv
               asterisk-core-sounds-en-wav asterisk-core-sounds-es-wav asterisk-core-sounds-fr-wav
               asterisk-core-sounds-ru-wav)
 SUDO=""

@@ -103,6 +103,13 @@ def postgres() -> Finding:
     return Finding(True, "PostgreSQL server", f"{found[-1].parent} (initdb, pg_ctl for the tests' private cluster)")
 
 
+def cjk_font() -> Finding:
+    font = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+    if not font.is_file():
+        return Finding(False, "CJK font for diagrams", _apt("", "fonts-wqy-microhei"))
+    return Finding(True, "CJK font for diagrams", str(font))
+
+
 def recorded_speech() -> Finding:
     missing = [d for d in SPEECH_DIRS if not Path(d).is_dir()]
     if missing:
@@ -135,6 +142,7 @@ CHECKS: list[Check] = [
     _program("kamailio", "Kamailio", "kamailio"),
     _program("tcpdump", "tcpdump (RTP timing)", "tcpdump"),
     _program("dot", "Graphviz", "graphviz"),
+    cjk_font,
     _program("sox", "sox", "sox"),
     postgres,
     recorded_speech,

@@ -15,11 +15,19 @@ from ivr.flowlang.model import Flow, StateSpec, TransitionSpec
 _CUT = 28
 
 
+class _Keep(dict[str, str]):
+    """The agent's details filled in; every other placeholder left as written."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
 def _said(flow: Flow, state: StateSpec, words: bool) -> list[str]:
     out = []
     for pid in state.say:
         p = flow.prompts[pid]
-        text = p.template if len(p.template) <= _CUT else p.template[: _CUT - 1] + "…"
+        said = p.template.format_map(_Keep(flow.agent))
+        text = said if len(said) <= _CUT else said[: _CUT - 1] + "…"
         out.append(f"«{text}» ({p.rule})" if words else f"{pid} ({p.rule})")
     return out
 
@@ -81,8 +89,8 @@ def dot(flow: Flow, words: bool = False) -> str:
     fills = {"hangup": "#f8d7da", "record": "#fff3cd", "plain": "#ffffff"}
     out = [
         f'digraph "{flow.name}" {{',
-        '  rankdir=TB; node [shape=box, style="rounded,filled", fontname="Noto Sans CJK SC, sans-serif", fontsize=10];',
-        '  edge [fontname="sans-serif", fontsize=9];',
+        '  rankdir=TB; node [shape=box, style="rounded,filled", fontname="WenQuanYi Micro Hei", fontsize=10];',
+        '  edge [fontname="WenQuanYi Micro Hei", fontsize=9];',
         '  start [shape=point, width=0.15, label=""];',
         f"  start -> {flow.initial};",
     ]
