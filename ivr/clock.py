@@ -6,11 +6,13 @@ import heapq
 import itertools
 import queue
 import socket
+import sqlite3
 import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
@@ -125,3 +127,17 @@ def get_within(q: queue.Queue[T], seconds: float) -> T:
 def socket_deadline(sock: socket.socket, seconds: float | None) -> None:
     """Bound a blocking socket's operations to `seconds` (None: block)."""
     sock.settimeout(seconds)
+
+
+def sqlite_connect(path: Path, lock_wait_s: float) -> sqlite3.Connection:
+    """An autocommit SQLite connection whose lock waits are bounded by `lock_wait_s` of wall time."""
+    return sqlite3.connect(path, timeout=lock_wait_s, isolation_level=None)
+
+
+def http_post(url: str, body: bytes, seconds: float, headers: dict[str, str]) -> int:
+    """POST `body` to `url`, waiting at most `seconds`; the HTTP status."""
+    import urllib.request
+
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    with urllib.request.urlopen(request, timeout=seconds) as response:
+        return int(response.status)

@@ -17,6 +17,9 @@ from ivr.flowlang.load import load_flow
 from ivr.flowlang.model import Flow
 from ivr.frames import to_int16
 from ivr.paths import ROOT
+from ivr.records import open_records
+from ivr.records.durable import DurableRecords
+from ivr.records.store import SqliteStore
 from ivr.signal.wav import read_wav
 from ivr.testing import Replayed, replay
 
@@ -116,3 +119,14 @@ def mini_flow(
     path = tmp_path / "mini.yaml"
     path.write_text(f"flow: mini\nagent: {{id: '1', name: 王芳}}\nprompts:\n{prompts}states:{states}", encoding="utf-8")
     return load_flow(path)
+
+
+def records_at(path: Path, warnings: list[str] | None = None) -> DurableRecords:
+    """A real SQLite records store (with its journal beside it), as the IVR opens one."""
+    return open_records(str(path), path.parent, (warnings if warnings is not None else []).append, "test:1")
+
+
+def stored(path: Path, table: str) -> list[dict]:
+    """The rows of one records table, oldest first."""
+    order = "started_at" if table == "calls" else "created_at"
+    return SqliteStore(path).read(f"SELECT * FROM {table} ORDER BY {order}, id")

@@ -15,6 +15,7 @@ import pytest
 
 from ivr.adapters.directory import load_directory
 from ivr.app.flows import fixed_texts
+from ivr.app.printing import width
 from ivr.clock import run_process
 from ivr.flowlang.load import load_flow
 from ivr.paths import ROOT
@@ -106,7 +107,6 @@ def test_prompts_build_fills_the_cache_and_shows_progress_only_on_a_terminal(tmp
 def test_progress_bar_fits_the_terminal_counting_wide_characters() -> None:
     import io
 
-    from ivr.app.printing import width
     from ivr.app.progress import Progress
 
     class Tty(io.StringIO):
@@ -146,7 +146,7 @@ def test_flows_graph_writes_a_diagram(tmp_path: Path, audio_dir: Path) -> None:
     assert diagram.startswith("stateDiagram-v2") and "silent_goodbye --> silent_hangup" in diagram
 
 
-def test_vip_call_back_is_stored(tmp_path: Path, audio_dir: Path) -> None:
+def test_vip_call_back_is_listed_and_done_by_ivr_callbacks(tmp_path: Path, audio_dir: Path) -> None:
     from conftest import QUIET, line_call
 
     caller = tmp_path / "quiet.wav"
@@ -165,12 +165,20 @@ def test_vip_call_back_is_stored(tmp_path: Path, audio_dir: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert "callback_registered" in out.stdout and "by=ivr rule=HEAR-2" in out.stdout
-    from ivr.adapters.records import Records
-
-    stored = Records(db).callbacks()
-    assert [(c.caller_id, c.name, c.reason, c.rule) for c in stored] == [
-        ("13800138000", "张伟", "caller too quiet", "HEAR-2")
-    ]
+    listed = ivr("callbacks", "--records", str(db), audio_dir=audio_dir)
+    assert listed.returncode == 0, listed.stderr
+    header, row = listed.stdout.splitlines()
+    assert header.split() == ["call-back", "asked", "age", "number", "name", "reason", "rule", "call", "status"]
+    assert "13800138000  张伟" in row and "caller too quiet" in row and "HEAR-2" in row and row.endswith("open")
+    assert width(header.split("name")[0]) == width(row.split("张伟")[0])  # columns line up with Chinese names
+    listed_json = ivr("callbacks", "--records", str(db), "--json", audio_dir=audio_dir).stdout.splitlines()
+    (as_json,) = [json.loads(line) for line in listed_json]
+    assert as_json["caller_number"] == "13800138000" and as_json["status"] == "open"
+    done = ivr("callbacks", "done", as_json["id"], "--records", str(db), audio_dir=audio_dir)
+    assert done.returncode == 0
+    assert ivr("callbacks", "--records", str(db), audio_dir=audio_dir).stdout.strip() == "no open call-backs"
+    missing = ivr("callbacks", "--records", str(tmp_path / "none.sqlite3"), audio_dir=audio_dir)
+    assert missing.returncode == 2 and "no call-records store yet" in missing.stderr
     bad = ivr("replay", str(caller), "--caller-id", "abc", "--model", "none", audio_dir=audio_dir)
     assert bad.returncode == 2 and bad.stderr.strip() == "ivr: --caller-id: 'abc' is not a phone number"
 

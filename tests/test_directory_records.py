@@ -9,10 +9,10 @@ from conftest import events
 
 from ivr.adapters.directory import load_directory, lookup
 from ivr.adapters.prompts import PromptStore
-from ivr.adapters.records import Records
 from ivr.errors import IvrError
 from ivr.flowlang.model import Flow
 from ivr.paths import ROOT
+from ivr.records.store import SqliteStore
 from ivr.testing import ScriptedRecognizer, ScriptedVad, ToneSynth, bursts, replay
 
 ZHANG = '"12345":\n  name: 张伟\n  surname: 张\n  title: 老师\n'
@@ -77,4 +77,4 @@ def test_known_caller_is_addressed_by_surname_and_title(hotline: Flow, tmp_path:
 def test_unwritable_store_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("not a directory")
     with pytest.raises(IvrError, match="cannot open the call-records store"):
-        Records(tmp_path / "file" / "r.sqlite3")
+        SqliteStore(tmp_path / "file" / "r.sqlite3")

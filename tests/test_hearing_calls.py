@@ -6,11 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import CLEAR, QUIET, SPEAKERPHONE, ReplayFn, events, line_call
+from conftest import CLEAR, QUIET, SPEAKERPHONE, ReplayFn, events, line_call, records_at, stored
 
 from ivr.adapters.directory import Caller, load_directory
 from ivr.adapters.prompts import PromptStore
-from ivr.adapters.records import Records
 from ivr.clock import RATE
 from ivr.flowlang.model import Flow
 from ivr.paths import ROOT
@@ -47,12 +46,11 @@ def test_too_quiet_caller_is_asked_louder_then_told_to_use_another_phone(
     g = seconds(prompts, hotline, "greeting")
     louder = seconds(prompts, hotline, "louder")
     audio = line_call(g + louder + 25, [(g + 1, "Front_Center", QUIET), (g + 4 + louder, "Rear_Left", QUIET)])
-    records = Records(tmp_path / "records.sqlite3")
-    replayed = run_call(audio, records=records)
+    replayed = run_call(audio, records=records_at(tmp_path / "records.sqlite3"))
     assert [e["hearing"] for e in events(replayed, "utterance")] == ["too_quiet", "too_quiet"]
     assert prompt_rules(replayed) == [("greeting", "ANS-2"), ("louder", "HEAR-2"), ("quiet_other_phone", "HEAR-2")]
     hung_up_after_script(replayed, "HEAR-2")
-    assert events(replayed, "callback_registered") == [] and records.callbacks() == []
+    assert events(replayed, "callback_registered") == [] and stored(tmp_path / "records.sqlite3", "callbacks") == []
 
 
 @pytest.mark.rules("HEAR-2")
@@ -62,18 +60,18 @@ def test_too_quiet_vip_is_offered_a_call_back_that_is_stored(
     g = seconds(prompts, hotline, "greeting")
     louder = seconds(prompts, hotline, "louder")
     audio = line_call(g + louder + 25, [(g + 1, "Front_Center", QUIET), (g + 4 + louder, "Rear_Left", QUIET)])
-    records = Records(tmp_path / "records.sqlite3")
     vip = directory["13800138000"]
-    replayed = run_call(audio, records=records, caller_info=vip)
+    replayed = run_call(audio, records=records_at(tmp_path / "records.sqlite3"), caller_info=vip)
     assert prompt_rules(replayed)[-1] == ("quiet_call_back", "HEAR-2")
     assert events(replayed, "prompt_started")[-1]["text"] == "对不起，由于您的电话声音太小，您看我们给您打过去，好吗？"
     hung_up_after_script(replayed, "HEAR-2")
-    stored = Records(tmp_path / "records.sqlite3").callbacks()
-    assert [(c.caller_id, c.name, c.reason, c.rule, c.status) for c in stored] == [
+    callbacks = stored(tmp_path / "records.sqlite3", "callbacks")
+    assert [(c["caller_number"], c["name"], c["reason"], c["rule"], c["status"]) for c in callbacks] == [
         ("13800138000", "张伟", "caller too quiet", "HEAR-2", "open")
     ]
-    assert stored[0].call_id == Records(tmp_path / "records.sqlite3").calls()[0]["id"]
-    assert events(replayed, "callback_registered")[0]["callback_id"] == str(stored[0].id)
+    (call,) = stored(tmp_path / "records.sqlite3", "calls")
+    assert callbacks[0]["call_id"] == call["id"] and call["status"] == "complete" and call["ended_by"] == "ivr"
+    assert events(replayed, "callback_registered")[0]["callback_id"] == callbacks[0]["id"]
 
 
 @pytest.mark.rules("HEAR-2")
@@ -104,13 +102,16 @@ def test_noisy_line_gets_its_script_then_hang_up(
 ) -> None:
     g = seconds(prompts, hotline, "greeting")
     audio = line_call(g + 25, [(g + 1, "Front_Center", CLEAR)], noise="pink", noise_db=-31.0)
-    records = Records(tmp_path / "records.sqlite3")
-    replayed = run_call(audio, records=records, caller_info=directory.get(number or ""))
+    replayed = run_call(
+        audio, records=records_at(tmp_path / "records.sqlite3"), caller_info=directory.get(number or "")
+    )
     heard = events(replayed, "utterance")
     assert [e["hearing"] for e in heard] == ["noisy"] and heard[0]["snr_db"] < 15
     assert prompt_rules(replayed) == [("greeting", "ANS-2"), (script, "HEAR-3")]
     hung_up_after_script(replayed, "HEAR-3")
-    assert [c.reason for c in records.callbacks()] == (["noisy line"] if callback else [])
+    assert [c["reason"] for c in stored(tmp_path / "records.sqlite3", "callbacks")] == (
+        ["noisy line"] if callback else []
+    )
     assert not events(replayed, "speech_started")[1:]  # the line's noise alone never counts as speech
 
 

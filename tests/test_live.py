@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import stored
 from heard import waits
 
 from ivr.adapters.prompts import PromptStore
-from ivr.adapters.records import Records
 from ivr.clock import communicate, run_process
 from ivr.flowlang.model import Flow
 from ivr.paths import ROOT
@@ -102,8 +102,8 @@ def test_sound_card_silent_call_is_timed_by_the_device(
     ends = round(said + 3 * 5.0, 2)
     assert timeline[-1] == {"t": pytest.approx(ends), "event": "hangup", "by": "ivr", "rule": "SIL-1"}
     check_silent_script_heard(np.fromfile(heard, np.int16), 16000, hotline, prompts)
-    calls = Records(Path(ivr_env["IVR_RECORDS"])).calls()
-    assert [(c["ended_by"], round(c["duration"], 2)) for c in calls] == [("ivr", ends)]
+    calls = stored(Path(ivr_env["IVR_RECORDS"]), "calls")
+    assert [(c["ended_by"], round(c["duration_s"], 2), c["channel"]) for c in calls] == [("ivr", ends, "soundcard")]
 
 
 @pytest.mark.rules("CLOSE-1")
@@ -125,5 +125,5 @@ def test_ctrl_c_ends_the_call_cleanly_with_its_record(ivr_env: dict[str, str]) -
     timeline = events_of(rest)
     assert [e["event"] for e in timeline][-3:] == ["prompt_finished", "hangup", "state"]
     assert timeline[-3]["interrupted"] is True and timeline[-2]["by"] == "caller"
-    calls = Records(Path(ivr_env["IVR_RECORDS"])).calls()
+    calls = stored(Path(ivr_env["IVR_RECORDS"]), "calls")
     assert len(calls) == 1 and calls[0]["ended_by"] == "caller"

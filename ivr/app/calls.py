@@ -18,7 +18,7 @@ from ivr.frames import Samples
 
 
 def options(args: argparse.Namespace) -> wiring.Options:
-    return wiring.Options(args.flow, args.model, args.vad, args.directory, args.records, args.caller_id)
+    return wiring.Options(args.flow, args.model, args.vad, args.directory, args.records, args.caller_id, args.notify)
 
 
 class _Discard:
@@ -60,6 +60,7 @@ def replay(args: argparse.Namespace) -> int:
     setup = wiring.setup(opts, [timeline_sink(args.json)], "replay")
     call = setup.new_call(wiring.caller(opts), recording=str(args.record) if args.record else None)
     run_recorded(call, WavCaller(audio), _Discard(), args.record)
+    wiring.notify_tickets(setup.records, opts)
     return 0
 
 
@@ -106,6 +107,7 @@ def run_live(args: argparse.Namespace) -> int:
         line.play_out()
     finally:
         line.close()
+    wiring.notify_tickets(setup.records, opts)
     if result.ended_by == "dead_media":
         say(f"the input device delivered no audio for {args.media_timeout:g} s: call ended as dead media")
         return 1

@@ -79,7 +79,7 @@ def chat(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO | No
     stdin = stdin or sys.stdin
     out = out or sys.stdout
     interactive = stdin.isatty()
-    opts = wiring.Options(args.flow, "none", args.vad, args.directory, args.records, args.caller_id)
+    opts = wiring.Options(args.flow, "none", args.vad, args.directory, args.records, args.caller_id, args.notify)
 
     def show(e: Event) -> None:
         if args.json:
@@ -107,6 +107,7 @@ def chat(args: argparse.Namespace, stdin: TextIO | None = None, out: TextIO | No
     setup = replace(wiring.setup(opts, [show], "chat"), recognizers=ScriptedWords(line))
     calls.append(setup.new_call(wiring.caller(opts)))
     run_line(calls[0], line, _Discard())
+    wiring.notify_tickets(setup.records, opts)
     return 0
 
 

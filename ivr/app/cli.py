@@ -171,6 +171,78 @@ def _parser() -> argparse.ArgumentParser:
         _lazy("ivr.app.doctor", "doctor"),
     )
 
+    records_help = (
+        "call-records store: a SQLite file, sqlite:///path or postgresql://... "
+        "(default: $IVR_RECORDS, else records/ivr.sqlite3)"
+    )
+    calls = sub.add_parser(
+        "calls",
+        help="list and show call records",
+        description="Call records a supervisor can use: "
+        "start and end (stored in UTC, shown in local time), caller number, flow, how each call ended "
+        "and by which rule, prompts said, hearing verdicts, transcript, recording, tickets, call-backs.",
+    )
+    calls_sub = calls.add_subparsers(metavar="ACTION", required=True)
+    cl = calls_sub.add_parser("list", help="the calls, oldest first", description="List the calls, oldest first.")
+    cl.add_argument("--since", metavar="WHEN", help="only calls since 30m, 2h, 1d, or a date such as 2026-11-25")
+    fmt_group = cl.add_mutually_exclusive_group()
+    fmt_group.add_argument("--json", action="store_true", help="one JSON object per call")
+    fmt_group.add_argument("--csv", action="store_true", help="CSV with a header")
+    cl.add_argument("--records", metavar="URL", help=records_help)
+    cl.set_defaults(run=_lazy("ivr.app.records_cli", "calls_list"))
+    cs = calls_sub.add_parser("show", help="everything about one call", description="Everything about one call.")
+    cs.add_argument("id", metavar="ID", help="the call's ID (from ivr calls list)")
+    cs.add_argument("--json", action="store_true", help="as one JSON object")
+    cs.add_argument("--records", metavar="URL", help=records_help)
+    cs.set_defaults(run=_lazy("ivr.app.records_cli", "calls_show"))
+
+    cb = command(
+        "callbacks",
+        "the call-backs promised to callers, and marking them done",
+        "List the call-backs promised to VIP callers (HEAR-2, HEAR-3): open ones (default), done or all, with their "
+        "age; `ivr callbacks done ID` marks one done.",
+        _lazy("ivr.app.records_cli", "callbacks"),
+    )
+    cb.add_argument(
+        "which", nargs="?", default="open", choices=["open", "all", "done"], help="open (default), all, or done ID"
+    )
+    cb.add_argument("id", nargs="?", metavar="ID", help="with done: the call-back's ID")
+    cb.add_argument("--json", action="store_true", help="one JSON object per call-back")
+    cb.add_argument("--records", metavar="URL", help=records_help)
+
+    tk = command(
+        "tickets",
+        "the tickets opened for departments, marking them done, sending pending ones",
+        "List the tickets the IVR opened (REP-1 repairs, CONS-1 call-backs, UNSURE-1 escalations) with their "
+        "department and notification state; `ivr tickets done ID` marks one done; `ivr tickets notify` sends "
+        "the ones whose notification is still pending.",
+        _lazy("ivr.app.records_cli", "tickets"),
+    )
+    tk.add_argument(
+        "which",
+        nargs="?",
+        default="open",
+        choices=["open", "all", "done", "notify"],
+        help="open (default), all, done ID, notify",
+    )
+    tk.add_argument("id", nargs="?", metavar="ID", help="with done: the ticket's ID")
+    tk.add_argument("--json", action="store_true", help="one JSON object per ticket")
+    tk.add_argument("--records", metavar="URL", help=records_help)
+    tk.add_argument(
+        "--notify", metavar="URL", help="with notify: log:///path or an http(s):// webhook (default: $IVR_NOTIFY)"
+    )
+
+    rec = sub.add_parser("records", help="the records store itself", description="The records store itself.")
+    rec_sub = rec.add_subparsers(metavar="ACTION", required=True)
+    rs = rec_sub.add_parser(
+        "sync",
+        help="replay journaled writes into the store and mark calls a crash left unfinished",
+        description="Replay into the store the writes the journal kept while the store could not be written, "
+        "and mark calls left in progress by processes that are gone as unfinished.",
+    )
+    rs.add_argument("--records", metavar="URL", help=records_help)
+    rs.set_defaults(run=_lazy("ivr.app.records_cli", "sync"))
+
     sp = command(
         "spec",
         "every rule of the service code: what carries it out, which tests prove it, what is missing",
@@ -266,6 +338,12 @@ def _call_options(p: argparse.ArgumentParser, record: bool = True) -> None:
     )
     p.add_argument(
         "--directory", type=Path, metavar="FILE", help="caller directory (default: $IVR_CALLERS, else callers.yaml)"
+    )
+    p.add_argument(
+        "--notify",
+        metavar="URL",
+        help="where tickets go to their department: log:///path/file.jsonl or an http(s):// webhook, or none "
+        "(default: $IVR_NOTIFY, else records/tickets.jsonl beside a SQLite store); a failure is retried later",
     )
     p.add_argument(
         "--records",

@@ -112,7 +112,7 @@ def replay_script(args: argparse.Namespace) -> int:
     script = load_script(args.script)
     if args.caller_id is not None:
         script = Script(script.path, script.steps, args.caller_id, script.expect)
-    opts = wiring.Options(args.flow, "none", args.vad, args.directory, args.records, script.caller_id)
+    opts = wiring.Options(args.flow, "none", args.vad, args.directory, args.records, script.caller_id, args.notify)
     setup = wiring.setup(opts, [timeline_sink(args.json)], "script")
     scripted = ScriptedCall(setup, script, caller_voice(), directory=args.directory)
     golden = getattr(args, "golden", None)
@@ -124,6 +124,7 @@ def replay_script(args: argparse.Namespace) -> int:
         else:
             scripted.texts = read_golden(target, script)
     call = scripted.run([])
+    wiring.notify_tickets(setup.records, opts)
     if golden == "write":
         write_golden(target, script, model_dir.name, scripted.recognised)
         say(f"wrote {target}")

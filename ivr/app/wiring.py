@@ -27,6 +27,7 @@ class Options:
     directory: Path | None = None
     records: str | None = None
     caller_id: str | None = None
+    notify: str | None = None
 
 
 def load(name: str) -> Flow:
@@ -38,14 +39,40 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def open_records(url: str | None) -> CallRecords | None:
-    """The records store named by --records / $IVR_RECORDS; `none` keeps nothing."""
-    choice = url or os.environ.get("IVR_RECORDS") or str(paths.records_file())
-    if choice == "none":
-        return None
-    from ivr.adapters.records import Records
+def records_url(option: str | None) -> str:
+    return option or os.environ.get("IVR_RECORDS") or str(paths.records_file())
 
-    return Records(Path(choice.removeprefix("sqlite:///")))  # type: ignore[return-value]
+
+def open_records(option: str | None) -> CallRecords | None:
+    """The records store named by --records / $IVR_RECORDS; `none` keeps nothing (replays kept out of production)."""
+    from ivr.app.printing import say
+    from ivr.records import open_records as open_url
+
+    url = records_url(option)
+    if url == "none":
+        return None
+    return open_url(url, paths.records_file().parent, say, worker_id())
+
+
+def notify_tickets(records: CallRecords | None, opts: Options) -> None:
+    """After a call: send the tickets still pending to their department (a failure waits for the next try)."""
+    from ivr.app.printing import say
+    from ivr.app.records_cli import notify_url
+    from ivr.records.durable import DurableRecords
+    from ivr.records.notify import deliver, notifier
+
+    if not isinstance(records, DurableRecords) or records.journal:
+        return
+    target = notify_url(opts.notify, records_url(opts.records))
+    if target is None:
+        return
+    try:
+        _, failed = deliver(records.store, notifier(target))
+    except IvrError as e:
+        say(f"tickets: {e}")
+        return
+    if failed:
+        say(f"tickets: {failed} could not be sent to {target}; they stay pending (ivr tickets notify)")
 
 
 def model_dir(option: str | None) -> Path:
