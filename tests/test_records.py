@@ -278,6 +278,8 @@ class Department(BaseHTTPRequestHandler):
 
 @pytest.mark.rules("REP-1")
 def test_a_failing_department_webhook_loses_no_ticket(url: str, tmp_path: Path) -> None:
+    Department.down = True
+    Department.got.clear()
     server = HTTPServer(("127.0.0.1", 0), Department)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
