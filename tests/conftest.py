@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+
+# Journals that fall back off a full or read-only records disk go here during tests, not into the home folder.
+os.environ.setdefault("XDG_STATE_HOME", tempfile.mkdtemp(prefix="ivr-test-state-"))
+
 from collections.abc import Callable
 from pathlib import Path
 

@@ -200,3 +200,59 @@ def test_pip_install_finds_its_flows(tmp_path: Path) -> None:
     out = run_process([sys.executable, "-c", code], 120, capture_output=True, text=True, env=env, cwd=tmp_path)
     assert out.stdout.startswith(str(target)), out.stdout + out.stderr
     assert "resources/flows/hotline.yaml: ok" in out.stdout
+
+
+def test_calls_list_and_show_for_a_supervisor(tmp_path: Path, audio_dir: Path) -> None:
+    db = tmp_path / "calls.sqlite3"
+    script = ROOT / "flows" / "callers" / "repair_ticket.yaml"
+    made = ivr("replay", "--script", str(script), "--records", str(db), audio_dir=audio_dir)
+    assert made.returncode == 0, made.stderr
+    ivr(
+        "replay", "--script", str(ROOT / "flows" / "callers" / "silent.yaml"), "--records", str(db), audio_dir=audio_dir
+    )
+    listed = ivr("calls", "list", "--records", str(db), audio_dir=audio_dir)
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert lines[0].split()[:4] == ["call", "started", "caller", "flow"] and len(lines) == 3
+    assert "withheld" in lines[1] and "caller (CLOSE-1)" in lines[1] and "complete" in lines[1]
+    assert "ivr (SIL-1)" in lines[2]
+    rows = [
+        json.loads(line)
+        for line in ivr("calls", "list", "--json", "--records", str(db), audio_dir=audio_dir).stdout.splitlines()
+    ]
+    assert [(r["ended_by"], r["tickets"]) for r in rows] == [("caller", 1), ("ivr", 0)]
+    as_csv = ivr("calls", "list", "--csv", "--records", str(db), audio_dir=audio_dir).stdout.splitlines()
+    assert as_csv[0].startswith("id,started_at,ended_at,caller_number,flow") and len(as_csv) == 3
+    assert ivr("calls", "list", "--since", "1d", "--records", str(db), audio_dir=audio_dir).stdout.count("\n") == 3
+    assert (
+        ivr("calls", "list", "--since", "2999-01-01", "--records", str(db), audio_dir=audio_dir)
+        .stdout.strip()
+        .startswith("no calls")
+    )
+    bad = ivr("calls", "list", "--since", "yesterday", "--records", str(db), audio_dir=audio_dir)
+    assert bad.returncode == 2 and bad.stderr.strip().startswith("ivr: --since: 'yesterday' is not 30m, 2h, 1d")
+    shown = ivr("calls", "show", rows[0]["id"], "--records", str(db), audio_dir=audio_dir).stdout
+    assert "REP-1" in shown and "ticket t" in shown and "caller: 北京市海淀区中关村大街1号3号楼502室" in shown
+    assert "prompts" in shown and "greeting (ANS-2)" in shown
+    full = json.loads(ivr("calls", "show", rows[0]["id"], "--json", "--records", str(db), audio_dir=audio_dir).stdout)
+    assert full["tickets"][0]["department"] == "技术支持部" and full["timeline"][0]["event"] == "answered"
+    missing = ivr("calls", "show", "c000000-NOPE", "--records", str(db), audio_dir=audio_dir)
+    assert missing.returncode == 2 and missing.stderr.startswith("ivr: no call 'c000000-NOPE'")
+    tickets = ivr("tickets", "--records", str(db), audio_dir=audio_dir).stdout
+    assert "repair" in tickets and "技术支持部" in tickets and "sent" in tickets  # the default log notifier took it
+    assert (tmp_path / "tickets.jsonl").is_file()
+
+
+def test_output_into_a_closed_pipe_ends_quietly(tmp_path: Path, audio_dir: Path) -> None:
+    caller = tmp_path / "silent.wav"
+    write_wav(caller, [np.zeros(8000 * 40, np.int16)], 8000)
+    env = {**os.environ, "IVR_AUDIO_DIR": str(audio_dir), "IVR_RECORDS": "none"}
+    out = run_process(
+        ["bash", "-c", f"set -o pipefail; {IVR} replay {caller} --json --model none | head -1"],
+        120,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert out.stdout.count("\n") == 1 and json.loads(out.stdout)["event"] == "answered"
+    assert out.stderr == "" and out.returncode == 0

@@ -6,15 +6,19 @@ A reviewer reads this module to see every fault tried and what the IVR does abou
 from __future__ import annotations
 
 import gc
+import json
 import os
+import sys
 from pathlib import Path
 
+import pytest
 from conftest import caller, silence, speech
 
 from ivr.adapters.language import MandarinLanguage
 from ivr.adapters.prompts import PromptStore
 from ivr.adapters.vad import SileroVad
 from ivr.adapters.wavline import CollectedOutput, WavCaller
+from ivr.clock import run_process
 from ivr.engine.session import CallSetup, run_line
 from ivr.flowlang.model import Flow
 from ivr.testing import MemoryRecords
@@ -49,3 +53,46 @@ def test_a_thousand_calls_in_one_process_do_not_grow_its_memory(hotline: Flow, p
     gc.collect()
     grown = rss_bytes() / warm - 1
     assert grown <= 0.05, f"memory grew {grown:.1%} over 900 calls"
+
+
+IVR = str(Path(sys.executable).parent / "ivr")
+
+
+@pytest.mark.rules("HEAR-2", "CLOSE-1")
+def test_a_store_that_cannot_be_written_never_cuts_the_call(tmp_path: Path) -> None:
+    """A VIP's call-back while the records disk is read-only: the call ends as the flow says, nothing is lost."""
+    from conftest import QUIET, line_call
+
+    from ivr.signal.wav import write_wav
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    assert run_process(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)], 30).returncode == 0
+    try:
+        db = disk / "calls.sqlite3"
+        env = {**os.environ, "IVR_AUDIO_DIR": str(tmp_path / "audio"), "XDG_STATE_HOME": str(tmp_path / "state")}
+        caller_wav = tmp_path / "quiet.wav"
+        write_wav(caller_wav, [line_call(40, [(10.5, "Front_Center", QUIET), (17.0, "Rear_Left", QUIET)])])
+        args = [IVR, "replay", str(caller_wav), "--caller-id", "13800138000", "--records", str(db), "--model", "none"]
+        assert run_process([*args[:2], "--help"], 60, capture_output=True).returncode == 0
+        first = run_process(args, 120, capture_output=True, text=True, env=env)  # makes the store
+        assert first.returncode == 0, first.stderr
+        assert run_process(["mount", "-o", "remount,ro", str(disk)], 30).returncode == 0
+        out = run_process(args, 120, capture_output=True, text=True, env=env)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.strip().splitlines()[-1].split()[1:] == ["hangup", "by=ivr", "rule=HEAR-2"]
+        assert "callback_registered" in out.stdout
+        (warned,) = out.stderr.strip().splitlines()  # one clear line, at start-up
+        assert "the store cannot be written" in warned
+        journals = list((tmp_path / "state" / "ivr" / "journal").glob("*.jsonl"))  # not on the read-only disk
+        ops = [json.loads(line)["op"] for j in journals for line in j.read_text().splitlines()]
+        assert ops == ["open_call", "add_callback", "close_call"]
+        assert run_process(["mount", "-o", "remount,rw", str(disk)], 30).returncode == 0
+        synced = run_process(
+            [IVR, "records", "sync", "--records", str(db)], 60, capture_output=True, text=True, env=env
+        )
+        assert synced.returncode == 0 and "3 journaled write(s) replayed" in synced.stderr
+        listed = run_process([IVR, "callbacks", "--records", str(db)], 60, capture_output=True, text=True, env=env)
+        assert listed.stdout.count("caller too quiet") == 2  # this call's call-back and the first call's
+    finally:
+        run_process(["umount", "-l", str(disk)], 30)

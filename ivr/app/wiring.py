@@ -61,7 +61,7 @@ def notify_tickets(records: CallRecords | None, opts: Options) -> None:
     from ivr.records.durable import DurableRecords
     from ivr.records.notify import deliver, notifier
 
-    if not isinstance(records, DurableRecords) or records.journal:
+    if not isinstance(records, DurableRecords) or not records.healthy:
         return
     target = notify_url(opts.notify, records_url(opts.records))
     if target is None:
