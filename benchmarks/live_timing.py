@@ -30,11 +30,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from heard import locate  # noqa: E402
+from ivr.flowlang.flow import load_flow  # noqa: E402
 
 from ivr.adapters.soundcard import _PREFILL_FRAMES  # noqa: E402
 from ivr.clock import RATE  # noqa: E402
 from ivr.engine.session import prompt_store  # noqa: E402
-from ivr.flowlang.flow import load_flow  # noqa: E402
 from ivr.frames import FRAME  # noqa: E402
 from ivr.signal.speech import DetectorSettings  # noqa: E402
 from ivr.signal.wav import read_wav, write_wav  # noqa: E402

@@ -14,13 +14,13 @@ import sys
 from collections.abc import Callable
 
 import numpy as np
+from ivr.flowlang.flow import load_flow
 
 from ivr.adapters.vad import SileroVad, WebRtcVad
 from ivr.adapters.vosk import VoskModel, default_model_path
 from ivr.app.samples import hiss_call, silent_call
 from ivr.clock import stopwatch
 from ivr.engine.session import prompt_store, replay
-from ivr.flowlang.flow import load_flow
 from ivr.frames import FRAME
 from ivr.paths import ROOT
 
