@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from math import gcd
-
 import numpy as np
-from scipy.signal import resample_poly
 
 from ivr.clock import RATE
 
@@ -21,11 +18,10 @@ SILENCE.flags.writeable = False
 
 
 def resample(x: np.ndarray, src_rate: int, dst_rate: int = RATE) -> np.ndarray:
-    """Polyphase resampling of float audio."""
-    if src_rate == dst_rate:
-        return x
-    g = gcd(src_rate, dst_rate)
-    return resample_poly(x, dst_rate // g, src_rate // g)
+    """Polyphase resampling of float audio (numpy only: see ivr.signal.resample)."""
+    from ivr.signal.resample import resample as polyphase
+
+    return polyphase(x, src_rate, dst_rate)
 
 
 def to_int16(x: np.ndarray) -> Samples:

@@ -48,7 +48,7 @@ def test_every_command_explains_itself(args: list[str], audio_dir: Path) -> None
     ("args", "message"),
     [
         (["replay", "missing.wav"], "ivr: missing.wav: no such file"),
-        (["replay", "pyproject.toml"], "ivr: pyproject.toml: not a readable PCM WAV file"),
+        (["replay", "pyproject.toml"], "ivr: pyproject.toml: not a readable WAV file (no RIFF/WAVE header)"),
         (["replay", "SILENT", "--flow", "nope"], "ivr: --flow: no flow named 'nope'"),
         (["replay", "SILENT", "--model", "/no/model"], "ivr: --model: /no/model is not a Vosk model directory"),
         (["replay", "SILENT", "--record", "out.mp3"], "ivr: --record: out.mp3 must end in .wav"),

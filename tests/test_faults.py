@@ -11,8 +11,9 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
-from conftest import caller, silence, speech
+from conftest import caller, silence, speech, stored
 
 from ivr.adapters.language import MandarinLanguage
 from ivr.adapters.prompts import PromptStore
@@ -96,3 +97,42 @@ def test_a_store_that_cannot_be_written_never_cuts_the_call(tmp_path: Path) -> N
         assert listed.stdout.count("caller too quiet") == 2  # this call's call-back and the first call's
     finally:
         run_process(["umount", "-l", str(disk)], 30)
+
+
+def test_a_recording_that_fills_the_disk_ends_the_recording_not_the_call(tmp_path: Path) -> None:
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    assert run_process(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(disk)], 30).returncode == 0
+    try:
+        db = tmp_path / "calls.sqlite3"
+        env = {**os.environ, "IVR_AUDIO_DIR": str(tmp_path / "audio")}
+        args = [IVR, "demo", "--model", "none", "--records", str(db), "--record", str(disk / "call.wav")]
+        out = run_process(args, 120, capture_output=True, text=True, env=env)
+        assert out.returncode == 2, out.stderr
+        reason = "could not be written (No space left on device); the call went on without it"
+        assert out.stderr.strip() == f"ivr: --record: {disk / 'call.wav'} {reason}"
+        assert out.stdout.strip().splitlines()[-1].split()[1:] == ["hangup", "by=ivr", "rule=SIL-1"]
+        assert list(disk.iterdir()) == []  # no stray .part
+        (call,) = stored(db, "calls")
+        assert call["status"] == "complete" and call["ended_by"] == "ivr"
+    finally:
+        run_process(["umount", "-l", str(disk)], 30)
+
+
+@pytest.mark.parametrize("target", ["DIR", "INPUT", "/proc/nope/x.wav", "call.mp3"])
+def test_a_bad_recording_target_is_refused_before_the_call(tmp_path: Path, target: str) -> None:
+    caller = tmp_path / "in.wav"
+    from ivr.signal.wav import write_wav
+
+    write_wav(caller, [np.zeros(16000, np.int16)])
+    where = {"DIR": str(tmp_path), "INPUT": str(caller)}.get(target, target)
+    env = {**os.environ, "IVR_AUDIO_DIR": str(tmp_path / "audio")}
+    out = run_process(
+        [IVR, "replay", str(caller), "--model", "none", "--records", "none", "--record", where],
+        60,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert out.returncode == 2 and out.stdout == "" and out.stderr.startswith("ivr: --record: ")
+    assert out.stderr.count("\n") == 1 and list(tmp_path.glob(".*.part")) == []

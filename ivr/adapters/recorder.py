@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import wave
@@ -32,15 +33,32 @@ class CallRecorder:
         self._wav.setsampwidth(2)
         self._wav.setframerate(RATE)
 
+        self.failed: str | None = None
+
     def add(self, caller: Samples, ivr: Samples) -> None:
-        self._wav.writeframes(np.column_stack([caller, ivr]).astype("<i2").tobytes())
+        """One frame of each side; a write that fails (a full disk) ends the recording, never the call."""
+        if self.failed is not None:
+            return
+        try:
+            self._wav.writeframes(np.column_stack([caller, ivr]).astype("<i2").tobytes())
+        except OSError as e:
+            self.failed = e.strerror or str(e)
+            self.abort()
 
     def close(self) -> None:
-        self._wav.close()
-        os.replace(self._tmp, self.path)
+        """Publish the recording; if it failed mid-call, nothing is left behind and the reason is raised."""
+        if self.failed is not None:
+            raise IvrError(f"--record: {self.path} could not be written ({self.failed}); the call went on without it")
+        try:
+            self._wav.close()
+            os.replace(self._tmp, self.path)
+        except OSError as e:
+            self.abort()
+            raise IvrError(f"--record: {self.path} could not be written ({e.strerror})") from None
 
     def abort(self) -> None:
-        self._wav.close()
+        with contextlib.suppress(OSError):  # a full disk may refuse even the header's last update
+            self._wav.close()
         self._tmp.unlink(missing_ok=True)
 
     def __enter__(self) -> CallRecorder:

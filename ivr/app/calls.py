@@ -52,14 +52,16 @@ def replay(args: argparse.Namespace) -> int:
 
         return replay_script(args)
     wiring.check_record_target(args.record, [args.caller])
-    from ivr.adapters.wavline import WavCaller
-    from ivr.signal.wav import read_wav
+    from ivr.signal.wav import CallerAudio
 
-    audio = read_wav(args.caller)
+    audio = CallerAudio(args.caller)
     opts = options(args)
     setup = wiring.setup(opts, [timeline_sink(args.json)], "replay")
     call = setup.new_call(wiring.caller(opts), recording=str(args.record) if args.record else None)
-    run_recorded(call, WavCaller(audio), _Discard(), args.record)
+    try:
+        run_recorded(call, audio, _Discard(), args.record)
+    finally:
+        audio.close()
     wiring.notify_tickets(setup.records, opts)
     return 0
 
