@@ -34,7 +34,7 @@ from ivr.errors import IvrError
 from ivr.frames import FRAME, to_float, to_int16
 from ivr.signal.hearing import HearingThresholds, Measurement
 from ivr.signal.level import active_level_db
-from ivr.signal.wav import read_wav, write_wav
+from ivr.signal.wav import probe, read_wav, write_wav
 
 SPEECH_SOURCES = (
     Path("/usr/share/asterisk/sounds/en_US_f_Allison"),
@@ -71,13 +71,13 @@ def speech_clips(split: str) -> list[tuple[str, np.ndarray]]:
         found = []
         for path in sorted(source.glob("*.wav")):
             try:
-                x = to_float(read_wav(path))
+                duration = probe(path).duration
             except IvrError:
                 continue
-            if 1.2 * RATE <= len(x) <= 4.0 * RATE and path.stem != "Noise":
-                found.append((f"{source.name}/{path.stem}", x))
+            if 1.2 <= duration <= 4.0 and path.stem != "Noise":
+                found.append(path)
         step = max(1, len(found) // _CLIPS_PER_SOURCE)
-        picked = found[::step][:_CLIPS_PER_SOURCE]
+        picked = [(f"{source.name}/{p.stem}", to_float(read_wav(p))) for p in found[::step][:_CLIPS_PER_SOURCE]]
         clips += picked[SPLITS[split] :: 2]
     if not clips:
         raise IvrError(

@@ -61,13 +61,9 @@ class Resampler:
             self.consumed = total
             return np.zeros(0)
         pos = m * self.down  # in upsampled samples
-        base = pos // self.up  # input index of the newest tap
-        phase = pos % self.up
-        offset = self.consumed - self.taps  # input index of x[0]
-        idx = (base - offset)[:, None] - np.arange(self.taps - 1, -1, -1)[None, :]
-        valid = (idx >= 0) & (idx < len(x))
-        window = np.where(valid, x[np.clip(idx, 0, len(x) - 1)], 0.0)
-        out = np.einsum("ij,ij->i", window, self.bank[phase])
+        first = pos // self.up - (self.consumed - self.taps) - (self.taps - 1)  # x index of each output's oldest tap
+        windows = np.lib.stride_tricks.sliding_window_view(x, self.taps)
+        out = np.einsum("ij,ij->i", windows[first], self.bank[pos % self.up])
         self.produced = last
         self.history = x[-self.taps :]
         self.consumed = total
