@@ -192,6 +192,8 @@ def response(
         to = f"{to};tag={to_tag}"
     lines = [f"SIP/2.0 {status} {reason or REASONS.get(status, 'Unknown')}"]
     lines += [f"Via: {v}" for v in vias]
+    if isinstance(req, Request) and req.method == "INVITE" and 100 < status < 300:
+        lines += [f"Record-Route: {r}" for r in req.record_route]  # RFC 3261 12.1.1: the route set reaches the caller
     lines += [f"From: {from_}", f"To: {to}", f"Call-ID: {call_id}", f"CSeq: {cseq}", "Server: hotline-ivr"]
     lines += [f"{k}: {v}" for k, v in extra or []]
     lines.append(f"Content-Length: {len(body)}")
