@@ -28,14 +28,17 @@ start() {
       > "$DIR/worker$i.log" 2> "$DIR/worker$i.err" &
     echo $! > "$DIR/worker$i.pid"
   done
+  # the workers first: Kamailio's first OPTIONS probe must find them answering
+  for _ in $(seq 300); do
+    [ "$(grep -l "serving SIP" "$DIR"/worker*.err 2>/dev/null | wc -l)" -eq "$n" ] && break
+    sleep 0.1
+  done
+  [ "$(grep -l "serving SIP" "$DIR"/worker*.err 2>/dev/null | wc -l)" -eq "$n" ] ||
+    { echo "cluster: a worker did not start (see $DIR/worker*.err)" >&2; stop; exit 1; }
   sed -e "s!udp:127.0.0.1:5060!udp:$SIP!" -e "s!/tmp/ivr-cluster/dispatcher.list!$DIR/dispatcher.list!" \
     deploy/kamailio.cfg > "$DIR/kamailio.cfg"
   kamailio -f "$DIR/kamailio.cfg" -P "$DIR/kamailio.pid" -Y "$DIR" -w "$DIR" -E -DD > "$DIR/kamailio.log" 2>&1 &
   echo $! > "$DIR/kamailio.pid.shell"
-  for _ in $(seq 100); do
-    grep -q "serving SIP" "$DIR"/worker*.err 2>/dev/null && [ "$(grep -l "serving SIP" "$DIR"/worker*.err | wc -l)" -eq "$n" ] && break
-    sleep 0.1
-  done
   echo "cluster: Kamailio on udp:$SIP, $n worker(s) from port $FIRST; logs in $DIR"
 }
 
