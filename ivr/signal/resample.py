@@ -62,8 +62,14 @@ class Resampler:
             return np.zeros(0)
         pos = m * self.down  # in upsampled samples
         first = pos // self.up - (self.consumed - self.taps) - (self.taps - 1)  # x index of each output's oldest tap
-        windows = np.lib.stride_tricks.sliding_window_view(x, self.taps)
-        out = np.einsum("ij,ij->i", windows[first], self.bank[pos % self.up])
+        if self.down == 1:  # up by L (8 -> 16 kHz): each new input sample gives L outputs, one per phase
+            span = x[first[0] : first[0] + len(m) // self.up + self.taps - 1]
+            out = np.stack([np.correlate(span, phase, "valid") for phase in self.bank], axis=1).reshape(-1)
+        elif self.up == 1:  # down by M (16 -> 8 kHz): every M-th input position, the one phase
+            out = np.correlate(x[first[0] : first[-1] + self.taps], self.bank[0], "valid")[:: self.down]
+        else:
+            windows = np.lib.stride_tricks.sliding_window_view(x, self.taps)
+            out = np.einsum("ij,ij->i", windows[first], self.bank[pos % self.up])
         self.produced = last
         self.history = x[-self.taps :]
         self.consumed = total
