@@ -143,6 +143,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="ivr serve workers (default: cores)")
     parser.add_argument("--speech", action="store_true", help="callers speak (real recorded speech) over the hiss")
     parser.add_argument("--model", default="none", help="'none' (default) or 'default' for the Vosk model")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (capture, logs)")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="ivr-load-"))
@@ -177,7 +178,7 @@ def main() -> int:
                 str(work / "lo.pcap"),
                 "-U",
                 "-s",
-                "256",
+                "1500",
                 "-B",
                 "16384",
                 f"udp and (portrange 22000-{22000 + 1000 * (args.workers + 1)} or port {sip.split(':')[1]})",
@@ -248,7 +249,10 @@ def main() -> int:
     print(f"  CPU: {cpu:.0f} s over {wall:.0f} s = {cpu / call_seconds * 100:.2f} % of a core per call")
     print(f"  RSS per worker: {', '.join(f'{r:.0f} MB' for r in rss)}")
     print(f"  records: {complete} complete of {len(rows)} rows for {args.calls} calls")
-    shutil.rmtree(work, ignore_errors=True)
+    if args.keep:
+        print(f"  kept: {work} (lo.pcap, cluster logs)")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
