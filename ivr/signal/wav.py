@@ -130,25 +130,26 @@ def _checked(path: Path, code: int, channels: int, rate: int, align: int, bits: 
 
 
 def decode(raw: bytes, info: WavInfo) -> np.ndarray:
-    """Whole frames of raw data to mono float in [-1, 1]."""
-    n = len(raw) // info.block_align * info.block_align
-    raw = raw[:n]
+    """Whole frames of raw data to mono float in [-1, 1] (channels averaged)."""
+    raw = raw[: len(raw) // info.block_align * info.block_align]
     if info.format in (ALAW, ULAW):
-        x = g711.decode(raw, "alaw" if info.format == ALAW else "ulaw").astype(np.float64) / 32768.0
+        x, scale = g711.decode(raw, "alaw" if info.format == ALAW else "ulaw").astype(np.float64), 1 / 32768
     elif info.format == FLOAT:
         x = np.frombuffer(raw, "<f4" if info.bits == 32 else "<f8").astype(np.float64)
-        x = np.nan_to_num(np.clip(x, -1.0, 1.0))
+        x, scale = np.nan_to_num(np.clip(x, -1.0, 1.0)), 1.0
     elif info.bits == 8:
-        x = (np.frombuffer(raw, np.uint8).astype(np.float64) - 128.0) / 128.0
+        x, scale = np.frombuffer(raw, np.uint8).astype(np.float64) - 128.0, 1 / 128
     elif info.bits == 16:
-        x = np.frombuffer(raw, "<i2").astype(np.float64) / 32768.0
+        x, scale = np.frombuffer(raw, "<i2").astype(np.float64), 1 / 32768
     elif info.bits == 24:
         b = np.frombuffer(raw, np.uint8).reshape(-1, 3).astype(np.int32)
-        v = b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)
-        x = np.where(v >= 1 << 23, v - (1 << 24), v).astype(np.float64) / float(1 << 23)
+        v = (b[:, 0] << 8) | (b[:, 1] << 16) | (b[:, 2] << 24)  # into the top of an int32: the sign comes along
+        x, scale = v.astype(np.float64), 1 / float(1 << 31)
     else:
-        x = np.frombuffer(raw, "<i4").astype(np.float64) / float(1 << 31)
-    return x.reshape(-1, info.channels).mean(axis=1)
+        x, scale = np.frombuffer(raw, "<i4").astype(np.float64), 1 / float(1 << 31)
+    if info.channels == 1:
+        return x * scale
+    return x.reshape(-1, info.channels) @ np.full(info.channels, scale / info.channels)  # far faster than mean()
 
 
 class CallerAudio:
