@@ -3,7 +3,7 @@ length) and converted to engine audio; out: written atomically.
 
 The RIFF header is parsed here (the standard `wave` module refuses float and WAVE_FORMAT_EXTENSIBLE):
 PCM 8/16/24/32-bit, IEEE float 32/64, A-law, µ-law, WAVE_FORMAT_EXTENSIBLE with any of those, any
-channel count (mixed down) and any rate from 4 kHz to 384 kHz. Chunks other than fmt and data are
+channel count (mixed down) and any rate from 4 kHz to 384 kHz. Chunks other than fmt and data (in either order) are
 skipped; a data chunk longer than the file (a recording cut short) is read as far as it goes, and a data
 length that is not whole sample frames loses only its tail. A bad file is one line naming it.
 """
@@ -89,7 +89,7 @@ def _parse(path: Path, f: BinaryIO, size: int) -> WavInfo:
             f.seek(length - len(body) + (length & 1), os.SEEK_CUR)
         elif kind == b"data":
             offset = f.tell()
-            data = offset, min(length, size - offset)  # a recording cut short: read what is there
+            data = offset, max(0, min(length, size - offset))  # a recording cut short: read what is there
             f.seek(length + (length & 1), os.SEEK_CUR)
         else:
             f.seek(length + (length & 1), os.SEEK_CUR)
