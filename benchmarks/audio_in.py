@@ -65,15 +65,20 @@ def stream_speed(folder: Path) -> None:
         print(f"{name:<30}{SECONDS:>9}{wall:>9.2f}{SECONDS / wall:>12.0f}x")
 
 
-def import_us(code: str, top_level: bool = True) -> dict[str, int]:
-    """Cumulative import time in microseconds of the modules `code` imports (-X importtime): top-level ones,
-    or every package root (`scipy`, `numpy`, ...) where it was first imported."""
+def import_us(code: str, by_package: bool = False) -> dict[str, int]:
+    """Import time in microseconds from -X importtime: each top-level module's cumulative time, or with
+    `by_package` every package's own time summed over its modules (`scipy` = scipy.*)."""
     out = run_process([PY, "-X", "importtime", "-c", code], 120, capture_output=True, text=True)
     found: dict[str, int] = {}
     for line in out.stderr.splitlines():
-        m = re.match(r"import time:\s+\d+ \|\s+(\d+) \| ( *)(\S+)", line)
-        if m and (not m.group(2) if top_level else "." not in m.group(3)):
-            found.setdefault(m.group(3), int(m.group(1)))
+        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \| ( *)(\S+)", line)
+        if not m:
+            continue
+        if by_package:
+            package = m.group(4).split(".")[0]
+            found[package] = found.get(package, 0) + int(m.group(1))
+        elif not m.group(3):
+            found.setdefault(m.group(4), int(m.group(2)))
     return found
 
 
@@ -116,8 +121,8 @@ def main() -> int:
         "from ivr.app.cli import main; main()"
     )
     total = sum(import_us(code).values())
-    print(f"\nimports of that replay: {total / 1e6:.2f} s in all; the heaviest packages, where first imported:")
-    for package, us in sorted(import_us(code, top_level=False).items(), key=lambda kv: -kv[1])[:8]:
+    print(f"\nimports of that replay: {total / 1e6:.2f} s in all; the heaviest packages (all their modules):")
+    for package, us in sorted(import_us(code, by_package=True).items(), key=lambda kv: -kv[1])[:8]:
         print(f"  {package:<40}{us / 1000:>8.1f} ms")
     return 0
 
