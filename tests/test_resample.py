@@ -13,18 +13,18 @@ RATIOS = [(48000, 16000), (8000, 16000), (12000, 16000), (96000, 16000), (44100,
 RATIOS += [(11025, 16000), (16000, 8000), (44101, 16000)]
 
 
-def _direct(x: np.ndarray, src: int, dst: int) -> np.ndarray:
-    """The definition, summed term by term: y[k] = sum_n x[n] h(k * down - n * up), h centred on 0."""
+def _direct(x: np.ndarray, src: int, dst: int, first: int = 0) -> np.ndarray:
+    """The definition, summed term by term: y[k] = sum_n x[n] h(k * down - n * up), h centred on 0, from k = first."""
     up, down = ratio(src, dst)
     bank = _bank(up, down)
     newest_first = bank.oldest_first[:, ::-1]
     h = newest_first.T.reshape(-1)[: 2 * bank.half + 1]  # h[phase + j * up] = newest_first[phase, j]
-    y = np.zeros(-(-len(x) * up // down))
-    for k in range(len(y)):
+    y = np.zeros(-(-len(x) * up // down) - first)
+    for i in range(len(y)):
         for n in range(len(x)):
-            t = k * down - n * up
+            t = (first + i) * down - n * up
             if -bank.half <= t <= bank.half:
-                y[k] += h[t + bank.half] * x[n]
+                y[i] += h[t + bank.half] * x[n]
     return y
 
 
@@ -40,7 +40,7 @@ def test_chunked_output_equals_one_shot_output(src: int, dst: int) -> None:
     whole = resample(x, src, dst)
     assert len(whole) == -(-len(x) * ratio(src, dst)[0] // ratio(src, dst)[1])
     for size in (1, 7, 320, 4801):
-        r = Resampler(src, dst)
+        r = Resampler(src, dst, causal=False)
         chunked = np.concatenate([r.process(x[i : i + size]) for i in range(0, len(x), size)] + [r.flush()])
         assert len(chunked) == len(whole)
         assert np.allclose(chunked, whole, rtol=0, atol=1e-12), size
@@ -93,6 +93,23 @@ def test_usual_rates_are_exact_and_unusual_ones_closely_approximated_with_a_smal
         assert _bank(up, down).oldest_first.nbytes <= 2.1e6
 
 
+@pytest.mark.parametrize(("src", "dst"), [(8000, 16000), (16000, 8000), (48000, 16000), (44100, 16000)])
+def test_a_causal_stream_gives_a_whole_frame_per_packet_and_the_same_audio_later(src: int, dst: int) -> None:
+    """Live media: every 20 ms in is 20 ms out at once (RTP 160 samples <-> 320-sample frames), `lag` late."""
+    x = np.random.default_rng(6).standard_normal(src // 2)
+    r = Resampler(src, dst, causal=True)
+    packet = src // 50
+    out = [r.process(x[i : i + packet]) for i in range(0, len(x), packet)]
+    assert {len(o) for o in out} == {dst // 50}
+    assert r.lag * 1000 / dst < 5  # milliseconds
+    stream = np.concatenate([*out, r.flush()])
+    assert np.allclose(stream[r.lag :], resample(x, src, dst), rtol=0, atol=1e-12)
+    short = x[:100]
+    r = Resampler(src, dst, causal=True)
+    lead_in = np.concatenate([r.process(short), r.flush()])  # the filter's lead-in before the first sample too
+    assert np.allclose(lead_in, _direct(short, src, dst, first=-r.lag), rtol=0, atol=1e-12)
+
+
 def test_equal_rates_pass_through() -> None:
     x = np.random.default_rng(5).standard_normal(1000)
     r = Resampler(16000, 16000)
@@ -101,7 +118,7 @@ def test_equal_rates_pass_through() -> None:
 
 
 def test_process_after_flush_is_a_mistake() -> None:
-    r = Resampler(48000, 16000)
+    r = Resampler(48000, 16000, causal=False)
     r.process(np.zeros(100))
     r.flush()
     with pytest.raises(ValueError, match="after flush"):

@@ -147,6 +147,32 @@ def _parser() -> argparse.ArgumentParser:
         "devices", "list the audio devices", "List the audio devices PortAudio sees.", _lazy("ivr.app.calls", "devices")
     )
 
+    srv = command(
+        "serve",
+        "answer SIP calls: one process, many calls at once, on a SIP address",
+        "Be a SIP endpoint that phones, PBXs and proxies (Kamailio) call: a UAS after RFC 3261 over UDP with "
+        "G.711 (PCMU, PCMA) and RFC 4733 DTMF, every call on one event loop and its own media clock, one "
+        "recogniser model shared by all calls. Calls beyond --max-calls keep ringing until a line frees (and a "
+        "caller answered after more than 5 rings hears ANS-1's apology); beyond --queue, 486 Busy. A caller whose "
+        "RTP stops for --media-timeout seconds is hung up on as dead media. SIGTERM/Ctrl-C drains (no new calls, "
+        "503), a second one ends the calls in progress. Nothing listens off the address given.",
+        _lazy("ivr.app.serve", "serve"),
+    )
+    srv.add_argument(
+        "--sip", default="127.0.0.1:5080", metavar="HOST:PORT", help="SIP address (default 127.0.0.1:5080)"
+    )
+    srv.add_argument(
+        "--rtp-ports", default="20000-20999", metavar="A-B", help="RTP ports, the first even (default 20000-20999)"
+    )
+    srv.add_argument("--max-calls", type=int, default=100, metavar="N", help="calls answered at once (default 100)")
+    srv.add_argument("--queue", type=int, default=50, metavar="N", help="calls kept ringing beyond those (default 50)")
+    srv.add_argument("--answer-after", type=int, default=1, metavar="RINGS", help="rings before answering (default 1)")
+    srv.add_argument("--ring-period", type=float, default=5.0, metavar="S", help="seconds per ring cycle (default 5)")
+    srv.add_argument(
+        "--media-timeout", type=float, default=15.0, metavar="S", help="no RTP for S seconds ends a call (default 15)"
+    )
+    _call_options(srv, record=False)
+
     ev = command(
         "eval",
         "score the hearing classifier on the labelled evaluation set",
@@ -161,15 +187,16 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--derive", action="store_true", help="also print the thresholds that fit the dev split best")
     ev.add_argument("--write", type=Path, metavar="DIR", help="also write the items as WAVs with labels.csv")
 
-    command(
+    doctor = command(
         "doctor",
         "check every runtime piece the IVR and its tests use",
         "Check, for real, every piece the IVR and its tests use: the espeak-ng Mandarin voice, the Vosk model, "
-        "Silero, onnxruntime, PortAudio, PulseAudio, baresip and each module the SIP tests load, SIPp, Kamailio, "
-        "tcpdump, Graphviz, sox, PostgreSQL, the recorded speech. One line each; what is missing says how to "
-        "install it. Exit status 1 if anything is missing.",
+        "Silero, every Python package the project declares, PortAudio, PulseAudio, baresip and each module the "
+        "SIP tests load, SIPp, Kamailio, tcpdump, Graphviz, sox, PostgreSQL, the recorded speech. One line "
+        "each; what is missing says how to install it. Exit status 1 if anything is missing.",
         _lazy("ivr.app.doctor", "doctor"),
     )
+    doctor.add_argument("--json", action="store_true", help="one JSON object per check, with the files it found")
 
     records_help = (
         "call-records store: a SQLite file, sqlite:///path or postgresql://... "

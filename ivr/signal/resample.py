@@ -1,9 +1,11 @@
 """Streaming rational resampling in numpy: a Kaiser-windowed sinc applied polyphase, state kept between chunks.
 
-Output sample k sits exactly at input time k * src / dst (no delay to remove), and chunked output equals
-one-shot output. The pass band is flat (±0.001 dB) to 84 % of the lower Nyquist frequency (6.7 kHz at 16 kHz)
-and the stop band starts at that Nyquist frequency, 80 dB down: going down in rate nothing folds back into
-the band (anti-aliasing), going up no image is left above the old band.
+Causal (the default, for live media): each chunk of n inputs gives n * dst / src outputs at once (an 8 kHz
+RTP packet of 160 samples, a 320-sample frame), the aligned stream `lag` outputs later. Aligned
+(`causal=False`, for files and `resample`): output k sits exactly at input time k * src / dst, no delay to
+trim. Either way chunked output equals one-shot output. The pass band is flat (±0.001 dB) to 84 % of the
+lower Nyquist frequency (6.7 kHz at 16 kHz) and the stop band starts at that Nyquist frequency, 80 dB down:
+going down in rate nothing folds back into the band (anti-aliasing), going up no image is left above it.
 """
 
 from __future__ import annotations
@@ -76,15 +78,21 @@ def _bank(up: int, down: int) -> _Bank:
 class Resampler:
     """`process(chunk) -> out` for float audio in chunks of any size; `flush()` gives the rest at the end."""
 
-    def __init__(self, src_rate: int, dst_rate: int) -> None:
+    def __init__(self, src_rate: int, dst_rate: int, causal: bool = True) -> None:
         self.up, self.down = ratio(src_rate, dst_rate)
         self._identity = self.up == self.down
         self._bank = _bank(self.up, self.down) if not self._identity else None
-        taps = self._bank.taps if self._bank else 0
-        self._buf = np.zeros(taps)  # inputs still needed, zeros before the start
-        self._buf0 = -taps  # input index of _buf[0]
+        half = self._bank.half if self._bank else 0
+        self.lag = -(-half // self.down) if causal else 0
+        """Output samples by which a causal stream trails the aligned one."""
+        self.delay = self.lag * self.down / self.up
+        """The same, in input samples."""
+        self._causal = causal
+        pad = (self._bank.taps if self._bank else 0) + self.down // self.up + 1
+        self._buf = np.zeros(pad)  # inputs still needed, zeros before the start
+        self._buf0 = -pad  # input index of _buf[0]
         self._inputs = 0
-        self._next = 0  # index of the next output
+        self._next = -self.lag  # index of the next output (a causal stream starts with the filter's lead-in)
         self._flushed = False
 
     def process(self, chunk: np.ndarray) -> np.ndarray:
@@ -95,11 +103,13 @@ class Resampler:
         if self._identity:
             return x.copy()
         self._inputs += len(x)
+        if self._causal:  # every output up to the input's end, shifted by `lag`: all its taps are in
+            return self._run(x, (self._inputs * self.up - 1) // self.down + 1 - self.lag)
         return self._run(x, (self._inputs * self.up - 1 - self._bank.half) // self.down + 1)  # type: ignore[union-attr]
 
     def flush(self) -> np.ndarray:
         """The outputs up to the end of the input (it continues as silence for the filter)."""
-        if self._flushed or self._identity:
+        if self._flushed or self._identity or not self._inputs:
             self._flushed = True
             return np.zeros(0)
         bank = self._bank
@@ -142,5 +152,5 @@ def resample(x: np.ndarray, src_rate: int, dst_rate: int) -> np.ndarray:
     """One-shot resampling of float audio: ceil(len(x) * dst / src) samples, aligned with the input."""
     if src_rate == dst_rate:
         return np.asarray(x, np.float64)
-    r = Resampler(src_rate, dst_rate)
+    r = Resampler(src_rate, dst_rate, causal=False)
     return np.concatenate([r.process(x), r.flush()])

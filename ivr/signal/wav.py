@@ -193,7 +193,7 @@ class CallerAudio:
 
 def _blocks(info: WavInfo, rate: int) -> Generator[Samples, None, None]:
     """The data as int16 mono at `rate`, a block at a time; the file is closed at the end or on close()."""
-    resampler = Resampler(info.rate, rate)
+    resampler = Resampler(info.rate, rate, causal=False)
     per_block = max(1, BLOCK_BYTES // info.block_align)
     try:
         with info.path.open("rb") as f:

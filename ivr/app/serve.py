@@ -1,0 +1,252 @@
+"""`ivr serve`: the engine behind the SIP endpoint. Each answered call is an engine call on its own media clock.
+
+What could block the media loop runs off it: new prompt words are rendered by a worker thread (the call
+waits a frame or two before it speaks them), and the recogniser decodes on a worker thread (its words
+arrive a little after the turn ends). Fixed prompts are rendered before the first call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import queue
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
+from typing import Any
+
+from ivr import paths
+from ivr.app import wiring
+from ivr.app.printing import say
+from ivr.clock import wall_time
+from ivr.engine.call import Call, Caller
+from ivr.engine.ports import PromptAudio, Recognizer, RecognizerFactory, Transcript
+from ivr.engine.session import CallSetup
+from ivr.engine.timeline import Event
+from ivr.errors import IvrError
+from ivr.frames import Samples
+from ivr.records.durable import DurableRecords
+from ivr.records.model import CallbackRequest, CallEnd, CallStart, TicketRequest
+from ivr.records.store import new_id
+from ivr.sip.host import IncomingCall
+from ivr.sip.settings import ServeSettings, parse_address, parse_ports
+
+
+class OffLoopPrompts:
+    """Prompt audio for a live loop: cached words at once, new words rendered on a worker thread meanwhile."""
+
+    def __init__(self, store: Any, fixed: list[str]) -> None:
+        self.store = store
+        self.ready: dict[tuple[str, str | None], PromptAudio] = {(text, None): store.audio(text) for text in fixed}
+        self.pending: dict[tuple[str, str | None], Future[PromptAudio]] = {}
+        self.worker = ThreadPoolExecutor(1, thread_name_prefix="prompts")
+
+    def audio(self, text: str, recording: str | None = None) -> PromptAudio | None:
+        key = (text, recording)
+        if key in self.ready:
+            return self.ready[key]
+        if key not in self.pending:
+            self.pending[key] = self.worker.submit(self.store.audio, text, recording)
+        future = self.pending[key]
+        if not future.done():
+            return None
+        del self.pending[key]
+        self.ready[key] = future.result()
+        return self.ready[key]
+
+
+class OffLoopRecognizer:
+    """One call's recogniser fed from the loop and decoded on the process's recogniser thread, in order."""
+
+    def __init__(self, inner: Recognizer, worker: ThreadPoolExecutor) -> None:
+        self.inner = inner
+        self.worker = worker
+        self.batch: list[Samples] = []
+        self.results: queue.SimpleQueue[Transcript] = queue.SimpleQueue()
+
+    def accept(self, frame: Samples) -> None:
+        self.batch.append(frame)
+        if len(self.batch) >= 10:
+            self._flush()
+
+    def _flush(self) -> None:
+        frames, self.batch = self.batch, []
+        self.worker.submit(lambda: [self.inner.accept(f) for f in frames])
+
+    def end_utterance(self) -> None:
+        self._flush()
+
+        def finish() -> None:
+            self.inner.end_utterance()
+            if (words := self.inner.poll()) is not None:
+                self.results.put(words)
+
+        self.worker.submit(finish)
+
+    def poll(self) -> Transcript | None:
+        try:
+            return self.results.get_nowait()
+        except queue.Empty:
+            return None
+
+    def hint(self, phrases: Sequence[str] | None) -> None:
+        self.worker.submit(self.inner.hint, phrases)
+
+
+class OffLoopModel:
+    def __init__(self, model: RecognizerFactory) -> None:
+        self.model = model
+        self.worker = ThreadPoolExecutor(1, thread_name_prefix="recogniser")
+
+    def new_call(self) -> OffLoopRecognizer:
+        return OffLoopRecognizer(self.model.new_call(), self.worker)
+
+
+class BackgroundRecords:
+    """The records port for a live loop: IDs at once, every write done in order on a writer thread."""
+
+    def __init__(self, inner: DurableRecords) -> None:
+        self.inner = inner
+        self.worker = ThreadPoolExecutor(1, thread_name_prefix="records")
+
+    def open_call(self, start: CallStart) -> str:
+        call_id = new_id("c")
+        self._submit("open_call", call_id, start)
+        return call_id
+
+    def add_callback(self, call_id: str, cb: CallbackRequest) -> str:
+        cb_id = new_id("b")
+        self._submit("add_callback", cb_id, call_id, cb, wall_time())
+        return cb_id
+
+    def add_ticket(self, call_id: str, ticket: TicketRequest) -> str:
+        ticket_id = new_id("t")
+        self._submit("add_ticket", ticket_id, call_id, ticket, wall_time())
+        return ticket_id
+
+    def close_call(self, call_id: str, end: CallEnd) -> None:
+        self._submit("close_call", call_id, end)
+
+    def _submit(self, op: str, *args: Any) -> None:
+        self.worker.submit(self.inner.write, op, *args).add_done_callback(_report_failure)
+
+    def close(self) -> None:
+        """Every write queued so far is done (the store itself stays open)."""
+        self.worker.shutdown(wait=True)
+
+
+class EngineLine:
+    """An engine call as the SIP server drives it."""
+
+    def __init__(self, call: Call) -> None:
+        self.call = call
+        self._closed = False
+
+    def step(self, frame: Samples) -> Samples:
+        if not self.call.ended:
+            return self.call.step(frame)
+        out = self.call.drain()
+        if self.call.player.current is None:
+            self._close()
+        return out
+
+    def dtmf(self, digit: str) -> None:
+        if not self.call.ended:
+            self.call.dtmf(digit)
+
+    def end(self, reason: str) -> None:
+        self.call.end(reason)
+        self._close()
+
+    @property
+    def hung_up(self) -> bool:
+        """The IVR hung up and its last frame is out; the call's record is completed then."""
+        if self.call.hung_up:
+            self._close()
+        return self.call.hung_up
+
+    def _close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self.call.close_record()
+
+
+class EngineHost:
+    """Answers each SIP call with an engine call of the flow."""
+
+    def __init__(self, setup: CallSetup, lookup: Callable[[str | None], Caller], as_json: bool) -> None:
+        self.setup = setup
+        self.lookup = lookup
+        self.as_json = as_json
+        self.calls = 0
+
+    def answer(self, incoming: IncomingCall) -> EngineLine:
+        self.calls += 1
+        tag = f"{self.calls:05d}"
+        call = self.setup.new_call(
+            self.lookup(incoming.caller_number), incoming.rings, sinks=[_sink(tag, self.as_json)]
+        )
+        call.start()
+        return EngineLine(call)
+
+
+def _report_failure(done: Future[None]) -> None:
+    if done.exception() is not None:
+        say(f"records: a write failed unexpectedly: {done.exception()!r}")
+
+
+def _sink(tag: str, as_json: bool) -> Callable[[Event], None]:
+    if as_json:
+        import json
+
+        return lambda e: print(json.dumps({"call": tag, **e.as_dict()}, ensure_ascii=False), flush=True)
+    return lambda e: print(f"[{tag}] {e.text()}", flush=True)
+
+
+def warm_up(setup: CallSetup) -> None:
+    """A throw-away second of silence through every layer, so the first caller never waits for lazy set-up."""
+    from ivr.frames import SILENCE
+
+    call = replace(setup, records=None, sinks=[]).new_call(Caller(None))
+    call.start()
+    for _ in range(50):
+        call.step(SILENCE)
+    call.end("warm-up")
+
+
+def serve(args: argparse.Namespace) -> int:
+    from ivr.adapters.directory import load_directory
+    from ivr.app.flows import fixed_texts
+    from ivr.sip.server import serve as run
+
+    host, port = parse_address(args.sip)
+    first, last = parse_ports(args.rtp_ports)
+    settings = ServeSettings(
+        host, port, first, last, args.max_calls, args.queue, args.answer_after, args.ring_period, args.media_timeout
+    )
+    problems = settings.problems()
+    if problems:
+        raise IvrError(problems[0])
+    opts = wiring.Options(args.flow, args.model, args.vad, args.directory, args.records, None, args.notify)
+    setup = wiring.setup(opts, [], "sip")
+    directory = load_directory(opts.directory or paths.callers_file())
+    store = setup.prompts
+    fixed = fixed_texts(setup.flow, [(c.surname or "", c.title or "") for c in directory.values()])
+    store.build(fixed)  # type: ignore[attr-defined]
+    live = replace(
+        setup,
+        prompts=OffLoopPrompts(store, fixed),
+        recognizers=OffLoopModel(setup.recognizers) if setup.recognizers is not None else None,
+        records=BackgroundRecords(setup.records) if isinstance(setup.records, DurableRecords) else setup.records,
+    )
+
+    def lookup(number: str | None) -> Caller:
+        return directory.get(number or "") or Caller(number)
+
+    warm_up(setup)
+    engine = EngineHost(live, lookup, args.json)
+    status = run(engine, settings, say)
+    if live.records is not None:
+        live.records.close()
+        wiring.notify_tickets(setup.records, opts)
+        setup.records.close()  # type: ignore[union-attr]
+    return status
