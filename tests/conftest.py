@@ -44,9 +44,9 @@ def hotline() -> Flow:
 @pytest.fixture(scope="session")
 def prompts(hotline: Flow, tmp_path_factory: pytest.TempPathFactory) -> PromptStore:
     """Real espeak-ng prompts, rendered once per test session into a fresh cache."""
-    from ivr.adapters.espeak import Pyttsx3Synthesizer
+    from ivr.adapters.espeak import EspeakSynthesizer
 
-    return PromptStore(tmp_path_factory.mktemp("audio"), Pyttsx3Synthesizer(), hotline.audio)
+    return PromptStore(tmp_path_factory.mktemp("audio"), EspeakSynthesizer(), hotline.audio)
 
 
 @pytest.fixture(scope="session")

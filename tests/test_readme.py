@@ -28,7 +28,7 @@ def _same(shown: str, printed: str) -> bool:
     if NUMBER.sub("#", shown) != NUMBER.sub("#", printed):
         return False
     return all(
-        abs(float(a) - float(b)) <= 0.02 for a, b in zip(NUMBER.findall(shown), NUMBER.findall(printed), strict=True)
+        abs(float(a) - float(b)) <= 0.0201 for a, b in zip(NUMBER.findall(shown), NUMBER.findall(printed), strict=True)
     )
 
 

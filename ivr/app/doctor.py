@@ -51,11 +51,11 @@ def _program(name: str, what: str, package: str) -> Check:
 
 
 def espeak_voice() -> Finding:
-    from ivr.adapters.espeak import Pyttsx3Synthesizer
+    from ivr.adapters.espeak import EspeakSynthesizer
     from ivr.errors import IvrError
 
     try:
-        x, rate = Pyttsx3Synthesizer().render("您好", "cmn-latn-pinyin", 175)
+        x, rate = EspeakSynthesizer().render("您好", "cmn-latn-pinyin", 175)
     except IvrError as e:
         return Finding(False, "espeak-ng Mandarin voice", f"{e}; install: apt-get install espeak-ng")
     ok = len(x) > rate * 0.2

@@ -37,10 +37,10 @@ from ivr.frames import Samples
 def caller_voice() -> PromptSource:
     """The scripted caller's voice: espeak-ng Mandarin at a caller's pace, levelled like a clear caller."""
     from ivr import paths
-    from ivr.adapters.espeak import Pyttsx3Synthesizer
+    from ivr.adapters.espeak import EspeakSynthesizer
     from ivr.adapters.prompts import PromptStore
 
-    return PromptStore(paths.audio_dir() / "callers", Pyttsx3Synthesizer(), AudioSettings(CALLER_VOICE, CALLER_RATE))
+    return PromptStore(paths.audio_dir() / "callers", EspeakSynthesizer(), AudioSettings(CALLER_VOICE, CALLER_RATE))
 
 
 @dataclass
