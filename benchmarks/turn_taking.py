@@ -111,7 +111,7 @@ def curve(items: list[Played], engine_ms: float) -> None:
     print("\ntrade-off (both lines, dev / test): hangover -> median decision, reaction, clips interrupted")
     short = {x.clip.name for x in items if x.clip.truth.end - x.clip.truth.start < SHORT_S}
     for label, base in (("fixed", OLD), ("new", NEW)):
-        for stop_s in (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6):
+        for stop_s in (0.1, 0.2, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6):
             settings = replace(base, stop_s=stop_s, quick_stop_s=min(base.quick_stop_s, stop_s))
             cells = []
             for split in SPLITS:
@@ -181,9 +181,7 @@ def evidence(items: list[Played]) -> None:
         found = [s for x in items if x.clip.split == split for s in silences(x)]
         ends = [s for s in found if s.final]
         pauses = [s for s in found if not s.final]
-        row = ", ".join(
-            f"{k} {auc([s.cues[k] for s in ends], [s.cues[k] for s in pauses]):.2f}" for k in found[0].cues
-        )
+        row = ", ".join(f"{k} {auc([s.cues[k] for s in ends], [s.cues[k] for s in pauses]):.2f}" for k in found[0].cues)
         print(f"  {split}: {len(ends)} ends, {len(pauses)} pauses: {row}")
     print("  (0.5 = no information; a cue that could end turns early without interrupting would need ~1.0)")
 

@@ -43,27 +43,31 @@ def semitones(window: np.ndarray) -> float | None:
 
 
 class PhraseEndPitch:
-    """Pitch of the last 300 ms of speech, to tell a continuation rise from a phrase-final fall."""
+    """Pitch of the last 200 ms of voicing, to tell a continuation rise from a phrase-final fall."""
 
-    def __init__(self, frames: int = 15) -> None:
-        self._recent: deque[float | None] = deque(maxlen=frames)
+    def __init__(self, frames: int = 10) -> None:
+        self._recent: deque[float] = deque(maxlen=frames)
         self._previous: Samples | None = None
 
     def add(self, frame: Samples) -> None:
         """Analyse one frame of speech (with the frame before it)."""
         if self._previous is not None:
-            window = np.concatenate([self._previous, frame]).astype(np.float64)
-            self._recent.append(semitones(window))
+            st = semitones(np.concatenate([self._previous, frame]).astype(np.float64))
+            if st is not None:
+                self._recent.append(st)
         self._previous = frame
 
     def skip(self) -> None:
         """A frame that is not analysed (no speech): the next window starts afresh."""
         self._previous = None
-        self._recent.append(None)
+
+    def clear(self) -> None:
+        """A new turn: forget the last one's pitch."""
+        self._recent.clear()
 
     def rise(self) -> float:
         """Semitones the pitch rose from its lowest point to the end of the last voiced stretch; 0 if unknown."""
-        voiced = np.array([s for s in self._recent if s is not None])
+        voiced = np.array(self._recent)
         if len(voiced) < 3:
             return 0.0
         smooth = [np.median(voiced[max(0, i - 1) : i + 2]) for i in range(len(voiced))]

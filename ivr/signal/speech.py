@@ -32,8 +32,8 @@ class DetectorSettings:
     stop_p: float = 0.35
     start_s: float = 0.1
     stop_s: float = 0.5
-    quick_stop_s: float = 0.28
-    quick_turn_s: float = 0.8
+    quick_stop_s: float = 0.32
+    quick_turn_s: float = 1.0
     rise_st: float = 3.0
 
     def validate(self) -> list[str]:
@@ -99,6 +99,8 @@ class SpeechDetector:
         if self.speaking:
             return self._while_speaking(frame, p < s.stop_p)
         if p >= s.start_p:
+            if self._run == 0:
+                self._pitch.clear()
             self._pitch.add(frame)
             self._run += 1
         else:
