@@ -13,7 +13,7 @@ Printed: per split and condition, each detector's decision latency after the tru
 ("interrupted"), the reaction estimate (decision + the engine's measured share after the
 decision); the trade-off curve over the hangover; how well each cue tells a pause from the end
 (AUC); and the detector's cost per frame.
-Run: .venv/bin/python benchmarks/turn_taking.py [--engine-ms 80] [--no-curve] [--every N]
+Run: .venv/bin/python benchmarks/turn_taking.py [--engine-ms 60] [--no-curve] [--every N]
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ from ivr.frames import FRAME
 from ivr.signal.pitch import PhraseEndPitch, semitones
 from ivr.signal.speech import DetectorSettings, SpeechDetector
 
-ENGINE_MS = 80.0
-"""The engine's share after the decision on the live sound card (live_timing.py: reaction - decision)."""
+ENGINE_MS = 60.0
+"""The engine's share after the decision on the live sound card, measured by live_timing.py (reaction - decision)."""
 OLD = DetectorSettings(quick_turn_s=0.0)
 """The fixed hangover: every turn ends after stop_s (500 ms) of silence."""
 NEW = DetectorSettings()

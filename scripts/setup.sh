@@ -5,8 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# espeak-ng: prompts; alsa-utils and asterisk-core-sounds-*: real recorded speech for the tests and the
-# hearing evaluation set and the turn-taking benchmark (it: Carlo, the one male voice; Menardi); PortAudio + PulseAudio: the live audio device; baresip + SIPp: softphones.
+# espeak-ng: prompts; alsa-utils and asterisk-core-sounds-*: real recorded speech for the tests, the
+# hearing evaluation set and the turn-taking benchmark (the Italian packages add Carlo, the one male
+# voice, and Menardi); PortAudio + PulseAudio: the live audio device; baresip + SIPp: softphones.
 APT_PACKAGES=(espeak-ng libespeak-ng1 sox alsa-utils libportaudio2 pulseaudio pulseaudio-utils
               libasound2-plugins baresip sip-tester python3-venv
               asterisk-core-sounds-en-wav asterisk-core-sounds-es-wav asterisk-core-sounds-fr-wav
