@@ -34,7 +34,7 @@ class ListenSettings:
     rolling_every_s: float = 0.5
 
     def problems(self) -> list[str]:
-        out: list[str] = []
+        out = self.detector.validate()
         if not 0.0 <= self.pre_roll_s <= 1.0:
             out.append(f"pre_roll_s must be 0 to 1 s, not {self.pre_roll_s!r}")
         if not 1.0 <= self.long_turn_s <= 30.0:

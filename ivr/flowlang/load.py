@@ -79,10 +79,13 @@ _HEARING_RANGES = {
     "speakerphone_decay_db_s": (-1000.0, -10.0),
 }
 _DETECTOR_RANGES = {
-    "start_p": (0.05, 0.95),
-    "stop_p": (0.05, 0.95),
+    "start_p": (0.05, 0.99),
+    "stop_p": (0.01, 0.99),
     "start_s": (0.02, 1.0),
     "stop_s": (0.1, 3.0),
+    "quick_stop_s": (0.1, 3.0),
+    "quick_turn_s": (0.0, 5.0),
+    "rise_st": (0.5, 24.0),
 }
 _LISTEN_RANGES = {
     "pre_roll_s": (0.0, 1.0),
