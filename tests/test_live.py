@@ -21,7 +21,7 @@ from conftest import stored
 from heard import waits
 
 from ivr.adapters.prompts import PromptStore
-from ivr.clock import communicate, run_process
+from ivr.clock import communicate, pause, run_process, stopwatch
 from ivr.flowlang.model import Flow
 from ivr.paths import ROOT
 
@@ -68,6 +68,14 @@ def check_silent_script_heard(recording: np.ndarray, rate: int, hotline: Flow, p
     assert gaps == [pytest.approx(5.0, abs=0.04)] * 2
 
 
+def wait_until_recording(path: Path, recorder: subprocess.Popen[bytes]) -> None:
+    """parecord needs a moment to connect; a call started before it would lose its greeting's start."""
+    elapsed = stopwatch()
+    while path.stat().st_size < 3200:
+        assert recorder.poll() is None and elapsed() < 10, "parecord did not start recording line1_ivr.monitor"
+        pause(0.02)
+
+
 def test_devices_are_listed_and_a_wrong_one_is_a_clear_error(ivr_env: dict[str, str]) -> None:
     listed = subprocess.run([IVR, "devices"], capture_output=True, text=True, env=ivr_env)
     assert "line1_caller_mon" in listed.stdout and "line1_ivr" in listed.stdout
@@ -89,6 +97,7 @@ def test_sound_card_silent_call_is_timed_by_the_device(
             env=ivr_env,
         )
         try:
+            wait_until_recording(heard, recorder)
             run = run_process(
                 [IVR, "run", "--device", "line1_caller_mon,line1_ivr", "--json", "--model", "none"],
                 120,

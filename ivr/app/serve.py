@@ -27,7 +27,7 @@ from ivr.frames import Samples
 from ivr.records.durable import DurableRecords
 from ivr.records.model import CallbackRequest, CallEnd, CallStart, TicketRequest
 from ivr.records.store import new_id
-from ivr.sip.host import IncomingCall
+from ivr.sip.host import IncomingCall, LineCall
 from ivr.sip.settings import ServeSettings, parse_address, parse_ports
 
 
@@ -187,6 +187,15 @@ class EngineHost:
         )
         call.start()
         return EngineLine(call)
+
+    def step_all(self, frames: list[tuple[LineCall, Samples]]) -> list[Samples | Exception]:
+        out: list[Samples | Exception] = []
+        for line, frame in frames:
+            try:
+                out.append(line.step(frame))
+            except Exception as e:  # the server ends that call alone
+                out.append(e)
+        return out
 
 
 def _report_failure(done: Future[None]) -> None:

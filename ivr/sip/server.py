@@ -380,16 +380,21 @@ class Server(asyncio.DatagramProtocol):
             dialog.line.dtmf(digit)
 
     def tick(self) -> None:
-        """Every 20 ms: each call's next caller frame into its engine, its next IVR frame out as RTP."""
+        """Every 20 ms: every call's next caller frame into the engine at once, each IVR frame out as RTP."""
         now = loop_now(self.loop)
-        for dialog in list(self.dialogs.values()):
-            if dialog.state not in ("answered", "confirmed") or dialog.media is None or dialog.line is None:
-                continue
+        live = [
+            (d, d.line, d.media)
+            for d in self.dialogs.values()
+            if d.state in ("answered", "confirmed") and d.media is not None and d.line is not None
+        ]
+        outs = self.host.step_all([(line, media.frame_in()) for _, line, media in live])
+        for (dialog, line, media), out in zip(live, outs, strict=True):
             try:
-                out = dialog.line.step(dialog.media.frame_in())
+                if isinstance(out, Exception):
+                    raise out
                 if dialog.port is not None and dialog.port.transport is not None and dialog.remote_rtp[1]:
-                    dialog.port.transport.sendto(dialog.media.packet_out(out), dialog.remote_rtp)
-                if dialog.line.hung_up:  # the IVR hung up and its last frame is out: the BYE goes now
+                    dialog.port.transport.sendto(media.packet_out(out), dialog.remote_rtp)
+                if line.hung_up:  # the IVR hung up and its last frame is out: the BYE goes now
                     self.hang_up(dialog, None)
                 elif now - dialog.last_rtp > self.settings.media_timeout_s:
                     quiet = self.settings.media_timeout_s
