@@ -69,8 +69,8 @@ class SileroVad:
         gate_dbfs: float = -60.0,
         model: Path | None = None,
         floor_margin_db: float = 3.0,
-        hold: float = 0.9,
-        gain_db: float = 18.0,
+        hold: float = 0.8,
+        gain_db: float = 24.0,
     ) -> None:
         self._gain = np.float32(10 ** (gain_db / 20) / 32768.0)
         self._session = _silero_session(model or silero_model_path())

@@ -13,7 +13,7 @@ The clean set: one cause at a time, the bands drawn apart.
 The overlap set: callers hard to hear in more than one way, labelled by what the service code does first.
   quiet_reverberant -> speakerphone  -54..-42 dBFS in a room (RT60 0.4-1.0 s, DRR -6..+2 dB), noise 25-40 dB
                                      down: HEAR-1 names the cause (免提) before HEAR-2 asks for a louder voice
-  speakerphone_any  -> speakerphone  -48..-22 dBFS, rooms RT60 0.3-1.2 s, DRR -6..+3 dB, noise 25-40 dB down
+  speakerphone_any  -> speakerphone  -48..-22 dBFS, rooms RT60 0.4-1.2 s, DRR -6..+3 dB, noise 25-40 dB down
   quiet_hiss        -> too_quiet     -54..-44 dBFS on a hissy line at SNR 18-24 dB, above the noisy band
                                      (0-10 dB): the voice is what is too weak, not the line (HEAR-2)
   noisy_quiet       -> noisy         -54..-40 dBFS at SNR 0-10 dB (white, pink, brown noise, mains hum): a
@@ -163,7 +163,7 @@ def _overlap(split: str, seed: int) -> Iterator[Item]:
 
     def speakerphone_any(clip: np.ndarray, rng: np.random.Generator, p: dict[str, Any]) -> np.ndarray:
         p.update(level_db=rng.uniform(-48, -22), noise=str(rng.choice(["white", "pink"])), snr_db=rng.uniform(25, 40))
-        p.update(rt60=rng.uniform(0.3, 1.2), drr_db=rng.uniform(-6, 3))
+        p.update(rt60=rng.uniform(0.4, 1.2), drr_db=rng.uniform(-6, 3))
         return compose(clip, p["level_db"], p["noise"], p["level_db"] - p["snr_db"], rng, p["rt60"], p["drr_db"])
 
     def quiet_hiss(clip: np.ndarray, rng: np.random.Generator, p: dict[str, Any]) -> np.ndarray:

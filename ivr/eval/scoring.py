@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -44,9 +44,13 @@ def hear(
 
 
 def evaluate(
-    items: Iterable[Item], thresholds: HearingThresholds | None = None, settings: ListenSettings | None = None
+    items: Iterable[Item],
+    thresholds: HearingThresholds | None = None,
+    settings: ListenSettings | None = None,
+    make_vad: Callable[[], Vad] | None = None,
 ) -> list[Result]:
-    return [Result(item, *hear(item.audio, thresholds, settings)) for item in items]
+    """Every item through a fresh listener (a fresh VAD each: `make_vad`, else Silero as calls use it)."""
+    return [Result(item, *hear(item.audio, thresholds, settings, make_vad() if make_vad else None)) for item in items]
 
 
 def confusion(results: list[Result], thresholds: HearingThresholds) -> dict[str, dict[str, int]]:

@@ -63,6 +63,8 @@ def band_1k_3k(x: np.ndarray) -> np.ndarray:
 _HOP = RATE // 200  # 5 ms
 _WIN = 2 * _HOP
 _SLOPE_HOPS = 8  # 40 ms
+_FLOOR_PERCENTILE = 5
+_FLOOR_CLAMP = 10 ** (-6 / 10)
 _NOISE_FRAMES = 150  # 3 s of non-speech frames
 _AFTER_SPEECH_FRAMES = 15  # reverberation tails are not the line's noise
 NOMINAL_CALLER_DB = -26.0
@@ -104,25 +106,44 @@ class Measurement:
         return {k: round(v, 1) if k != "duration" else round(v, 3) for k, v in asdict(self).items()}
 
 
-def decay_rate(x: np.ndarray) -> float:
-    """3rd percentile of the 1-3 kHz band's level slope over 40 ms, in dB/s (more negative: drier)."""
+def band_energies(x: np.ndarray) -> np.ndarray:
+    """Mean square of the 1-3 kHz band in 10 ms windows every 5 ms."""
     band = band_1k_3k(np.asarray(x, np.float64))
-    n = (len(band) - _WIN) // _HOP
-    if n <= _SLOPE_HOPS:
-        return 0.0
+    n = max(0, (len(band) - _WIN) // _HOP)
     idx = np.arange(_WIN)[None, :] + _HOP * np.arange(n)[:, None]
-    db = 10 * np.log10(np.mean(band[idx] ** 2, axis=1) + 1e-12)
+    return np.mean(band[idx] ** 2, axis=1) + 1e-12
+
+
+def decay_rate(x: np.ndarray, floor_subtracted: bool = True) -> float:
+    """3rd percentile of the 1-3 kHz band's level slope over 40 ms, in dB/s (more negative: drier).
+
+    With `floor_subtracted`, the band's own noise floor (5th percentile of its energies) is taken off first,
+    down to 6 dB below it: a dry word that falls into a hissy line's floor then falls as steeply as it does on
+    a quiet line, while a reverberant tail, which stays above the floor, keeps its slow decay (HEAR-1 vs HEAR-2).
+    """
+    energies = band_energies(x)
+    if len(energies) <= _SLOPE_HOPS:
+        return 0.0
+    if floor_subtracted:
+        floor = float(np.percentile(energies, _FLOOR_PERCENTILE))
+        energies = np.maximum(energies - floor, floor * _FLOOR_CLAMP)
+    db = 10 * np.log10(energies)
     slopes = (db[_SLOPE_HOPS:] - db[:-_SLOPE_HOPS]) / (_SLOPE_HOPS * _HOP / RATE)
     return float(np.percentile(slopes, 3))
 
 
-def measure(utterance: np.ndarray, noise_db: float) -> Measurement:
-    """Measure one utterance (float audio) against the line's noise floor."""
+def measure(utterance: np.ndarray, noise_db: float, after: np.ndarray | None = None) -> Measurement:
+    """Measure one utterance (float audio) against the line's noise floor.
+
+    `after`: the audio between the end of the utterance and the moment the detector called it over; the
+    decay is measured over both, since that is where a room's reverberant tail is heard (HEAR-1).
+    """
     level = active_level_db(utterance)
     if noise_db <= SILENCE_DB:  # no speech-free audio yet: the quietest 10 ms of the utterance
         frames = utterance[: len(utterance) // 160 * 160].reshape(-1, 160)
         noise_db = rms_db(frames[np.argmin(np.mean(frames**2, axis=1))]) if len(frames) else SILENCE_DB
-    return Measurement(level, noise_db, level - noise_db, decay_rate(utterance), len(utterance) / RATE)
+    decay = decay_rate(utterance if after is None or not len(after) else np.concatenate([utterance, after]))
+    return Measurement(level, noise_db, level - noise_db, decay, len(utterance) / RATE)
 
 
 class UtteranceMeter:
@@ -191,4 +212,5 @@ class UtteranceMeter:
         keep = len(frames) - (self._frames - onset_frame)
         if keep <= 0:
             return None
-        return measure(to_float(np.concatenate(frames[:keep])), self.noise_db())
+        after = to_float(np.concatenate(frames[keep:])) if keep < len(frames) else None
+        return measure(to_float(np.concatenate(frames[:keep])), self.noise_db(), after)
