@@ -5,13 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# espeak-ng: prompts; alsa-utils and asterisk-core-sounds-*: real recorded speech for the tests and the
-# hearing evaluation set; PortAudio + PulseAudio: the live audio device; baresip + SIPp + Kamailio +
+# espeak-ng: prompts; alsa-utils, asterisk-core-sounds-* and asterisk-prompt-it-menardi-wav: real recorded
+# speech for the tests and the hearing evaluation set (babble too); asterisk-moh-opsound-wav: real music on
+# hold for it; PortAudio + PulseAudio: the live audio device; baresip + SIPp + Kamailio +
 # tcpdump: SIP peers, a proxy and RTP timing for the tests; Graphviz + a CJK font: flow diagrams; PostgreSQL: shared records.
 APT_PACKAGES=(espeak-ng libespeak-ng1 sox alsa-utils libportaudio2 pulseaudio pulseaudio-utils
               libasound2-plugins baresip sip-tester kamailio tcpdump graphviz fonts-wqy-microhei postgresql python3-venv
               asterisk-core-sounds-en-wav asterisk-core-sounds-es-wav asterisk-core-sounds-fr-wav
-              asterisk-core-sounds-ru-wav)
+              asterisk-core-sounds-ru-wav asterisk-core-sounds-it-wav asterisk-prompt-it-menardi-wav
+              asterisk-moh-opsound-wav)
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 

@@ -13,13 +13,15 @@ import numpy as np
 from ivr.clock import RATE
 from ivr.engine.ports import Vad
 from ivr.errors import IvrError
-from ivr.frames import Samples
+from ivr.frames import FRAME, Samples
 
 SILERO_ENV = "IVR_SILERO_MODEL"
 _SILERO_CHUNK = 512
 _SILERO_CONTEXT = 64
 _DEAD_DBFS = -80.0  # below this a frame is digital silence: no speech, at once
 _IDLE_P = 0.1  # below this probability the line is taken as not in speech
+_SPEECH_P = 0.5
+
 _FLOOR_RISE = 10 ** (6.0 * 0.02 / 10)  # the tracked noise floor rises at most 6 dB/s (minimum statistics)
 
 
@@ -59,9 +61,11 @@ class SileroVad:
 
     A frame skips the network when it is below the energy gate (-60 dBFS), or, while the line is not in
     speech, when it is within `floor_margin_db` of the line's tracked noise floor: steady hiss or hum costs
-    next to nothing. A skipped frame repeats the last probability, fading by `hold` per frame, so a quiet
-    caller's softer syllables (below the gate) do not cut the utterance; frames below -80 dBFS (digital
-    silence) still answer 0 at once.
+    next to nothing. Neither applies within `close_s` of the network last hearing speech, so a quiet
+    caller's next word, which may begin below the gate, is heard as it always was; a skipped frame repeats
+    the last probability, fading by `hold` per frame. Frames below -80 dBFS (digital silence) answer 0 at
+    once. The network hears the line `gain_db` louder: Silero misses quiet speech (-45 dBFS and below) that it
+    finds at a normal level.
     """
 
     def __init__(
@@ -71,7 +75,10 @@ class SileroVad:
         floor_margin_db: float = 3.0,
         hold: float = 0.8,
         gain_db: float = 24.0,
+        close_s: float = 1.0,
     ) -> None:
+        self._close_frames = round(close_s * RATE / FRAME)
+        self._close = 0
         self._gain = np.float32(10 ** (gain_db / 20) / 32768.0)
         self._session = _silero_session(model or silero_model_path())
         self._gate = _energy(gate_dbfs)
@@ -88,14 +95,16 @@ class SileroVad:
 
     def probability(self, frame: Samples) -> float:
         e = float(np.dot(frame, frame.astype(np.float64))) / len(frame)
+        quiet_line = self._p < _IDLE_P
         if e < self._dead:
             return self._skip(0.0)
-        quiet_line = self._p < _IDLE_P
         if e < self._floor:
             self._floor = e
         elif quiet_line:
             self._floor *= _FLOOR_RISE
-        if e < self._gate or (quiet_line and e < self._floor * self._margin):
+        if self._close > 0:
+            self._close -= 1
+        elif e < self._gate or (quiet_line and e < self._floor * self._margin):
             return self._skip(self._p * self._hold)
         self.network_frames += 1
         self._buffer = np.concatenate([self._buffer, frame.astype(np.float32) * self._gain])
@@ -104,6 +113,8 @@ class SileroVad:
             out, self._state = self._session.run(None, {"input": chunk[None], "state": self._state, "sr": self._sr})
             self._p = float(out[0, 0])
             self._buffer = self._buffer[_SILERO_CHUNK:]
+        if self._p >= _SPEECH_P:
+            self._close = self._close_frames
         return self._p
 
     def _skip(self, p: float) -> float:
