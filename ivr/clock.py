@@ -131,8 +131,17 @@ def socket_deadline(sock: socket.socket, seconds: float | None) -> None:
 
 
 def sqlite_connect(path: Path, lock_wait_s: float) -> sqlite3.Connection:
-    """An autocommit SQLite connection whose lock waits are bounded by `lock_wait_s` of wall time."""
-    return sqlite3.connect(path, timeout=lock_wait_s, isolation_level=None)
+    """An autocommit SQLite connection whose lock waits are bounded by `lock_wait_s` of wall time.
+
+    Usable from a writer thread other than the opener's; callers serialise their own use."""
+    return sqlite3.connect(path, timeout=lock_wait_s, isolation_level=None, check_same_thread=False)
+
+
+def postgres_connect(url: str, connect_wait_s: int) -> Any:
+    """An autocommit psycopg connection whose connecting is bounded by `connect_wait_s` of wall time."""
+    import psycopg
+
+    return psycopg.connect(url, autocommit=True, connect_timeout=connect_wait_s)
 
 
 def http_post(url: str, body: bytes, seconds: float, headers: dict[str, str]) -> int:
@@ -168,6 +177,9 @@ class Ticker:
         self.period = period
         self.tick = tick
         self.late = 0
+        self.ticks = 0
+        self.slow = 0
+        self.worst = 0.0
         self._next = 0.0
         self._handle: asyncio.TimerHandle | None = None
 
@@ -177,8 +189,12 @@ class Ticker:
 
     def _run(self) -> None:
         now = self.loop.time()
+        lateness = now - self._next
+        self.worst = max(self.worst, lateness)
+        self.slow += lateness > 0.01
         runs = 0
         while self._next <= now and runs < self.MAX_CATCH_UP:
+            self.ticks += 1
             self.tick()
             self._next += self.period
             runs += 1

@@ -5,6 +5,7 @@
 #   scripts/live-audio.sh start [LINES]   start it with LINES line pairs (default 2); prints the env
 #   scripts/live-audio.sh env             print the environment to use it:  eval "$(scripts/live-audio.sh env)"
 #   scripts/live-audio.sh stop            stop the daemon and its keep-alive players
+#   scripts/live-audio.sh status          exit 0 if the daemon runs
 #
 # Line N has two sinks: lineN_caller (what the caller says; the IVR listens on its monitor) and
 # lineN_ivr (what the IVR says; the softphone or a test listens on its monitor). ALSA PCMs:
@@ -68,6 +69,7 @@ stop() {
 case "${1:-start}" in
   start) shift || true; start "$@" ;;
   env) print_env ;;
+  status) running ;;
   stop) stop ;;
-  *) echo "usage: $0 start [LINES] | env | stop" >&2; exit 2 ;;
+  *) echo "usage: $0 start [LINES] | env | status | stop" >&2; exit 2 ;;
 esac

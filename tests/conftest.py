@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 import tempfile
+from datetime import UTC, datetime
 
 # Journals that fall back off a full or read-only records disk go here during tests, not into the home folder.
 os.environ.setdefault("XDG_STATE_HOME", tempfile.mkdtemp(prefix="ivr-test-state-"))
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+from postgres import cluster
 
 from ivr.adapters.prompts import PromptStore
 from ivr.adapters.vad import SileroVad
@@ -23,8 +25,9 @@ from ivr.flowlang.load import load_flow
 from ivr.flowlang.model import Flow
 from ivr.frames import to_int16
 from ivr.paths import ROOT
-from ivr.records import open_records
+from ivr.records import open_records, open_store
 from ivr.records.durable import DurableRecords
+from ivr.records.model import CallEnd, CallStart
 from ivr.records.store import SqliteStore
 from ivr.signal.wav import read_wav
 from ivr.testing import Replayed, replay
@@ -41,9 +44,9 @@ def hotline() -> Flow:
 @pytest.fixture(scope="session")
 def prompts(hotline: Flow, tmp_path_factory: pytest.TempPathFactory) -> PromptStore:
     """Real espeak-ng prompts, rendered once per test session into a fresh cache."""
-    from ivr.adapters.espeak import Pyttsx3Synthesizer
+    from ivr.adapters.espeak import EspeakSynthesizer
 
-    return PromptStore(tmp_path_factory.mktemp("audio"), Pyttsx3Synthesizer(), hotline.audio)
+    return PromptStore(tmp_path_factory.mktemp("audio"), EspeakSynthesizer(), hotline.audio)
 
 
 @pytest.fixture(scope="session")
@@ -136,3 +139,32 @@ def stored(path: Path, table: str) -> list[dict]:
     """The rows of one records table, oldest first."""
     order = "started_at" if table == "calls" else "created_at"
     return SqliteStore(path).read(f"SELECT * FROM {table} ORDER BY {order}, id")
+
+
+# -- records: the same tests on SQLite and on a real PostgreSQL ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    with cluster() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return str(tmp_path / "records.sqlite3")
+    base: str = request.getfixturevalue("postgres_url")
+    store = open_store(base)  # a clean slate per test: the same database, emptied
+    store.write_many([(f"DELETE FROM {t}", []) for t in ("tickets", "callbacks", "calls")])
+    store.close()
+    return base
+
+
+def start(number: str | None = "13800138000") -> CallStart:
+    return CallStart(datetime(2026, 11, 25, 8, 0, tzinfo=UTC), number, "hotline", "replay", "test:1")
+
+
+def end(by: str = "caller") -> CallEnd:
+    prompts = [{"prompt": "greeting", "rule": "ANS-2"}]
+    return CallEnd(datetime(2026, 11, 25, 8, 1, tzinfo=UTC), by, "CLOSE-1", 61.5, prompts, ["clear"], ["您好"], [])

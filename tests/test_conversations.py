@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr.adapters.espeak import Pyttsx3Synthesizer
+from ivr.adapters.espeak import EspeakSynthesizer
 from ivr.adapters.language import MandarinLanguage
 from ivr.adapters.prompts import PromptStore
 from ivr.adapters.scripted_caller import CALLER_RATE, CALLER_VOICE, Script, load_script
@@ -29,7 +29,7 @@ CALLERS = ROOT / "flows" / "callers"
 @pytest.fixture(scope="session")
 def caller_voice(tmp_path_factory: pytest.TempPathFactory) -> PromptStore:
     return PromptStore(
-        tmp_path_factory.mktemp("callers"), Pyttsx3Synthesizer(), AudioSettings(CALLER_VOICE, CALLER_RATE)
+        tmp_path_factory.mktemp("callers"), EspeakSynthesizer(), AudioSettings(CALLER_VOICE, CALLER_RATE)
     )
 
 

@@ -74,6 +74,26 @@ def test_too_quiet_vip_is_offered_a_call_back_that_is_stored(
     assert events(replayed, "callback_registered")[0]["callback_id"] == callbacks[0]["id"]
 
 
+@pytest.mark.rules("HEAR-2", "CLOSE-1")
+def test_a_quiet_caller_who_keeps_murmuring_hears_the_whole_script_and_is_hung_up_5_s_after_it(
+    run_call: ReplayFn, hotline: Flow, prompts: PromptStore
+) -> None:
+    """然后过5秒挂机: once the IVR cannot hear the caller, murmurs neither cut the script nor delay the hang-up."""
+    g = seconds(prompts, hotline, "greeting")
+    louder = seconds(prompts, hotline, "louder")
+    second = g + 4 + louder
+    murmurs = [(second + d, clip, QUIET) for d, clip in [(2.5, "Front_Left"), (4.5, "Rear_Right"), (7.0, "Side_Left"),
+               (9.5, "Front_Right"), (12.0, "Side_Right")]]  # fmt: skip
+    audio = line_call(second + 30, [(g + 1, "Front_Center", QUIET), (second, "Rear_Left", QUIET), *murmurs])
+    replayed = run_call(audio)
+    assert prompt_rules(replayed) == [("greeting", "ANS-2"), ("louder", "HEAR-2"), ("quiet_other_phone", "HEAR-2")]
+    script = events(replayed, "prompt_started")[-1]["t"]
+    hangup = events(replayed, "hangup")[0]["t"]
+    spoken = [e["t"] for e in events(replayed, "speech_started") if script < e["t"] < hangup]
+    assert len(spoken) >= 2, "the caller murmured during the script and the 5 s after it"
+    hung_up_after_script(replayed, "HEAR-2")
+
+
 @pytest.mark.rules("HEAR-2")
 def test_caller_who_speaks_up_after_louder_goes_on(run_call: ReplayFn, hotline: Flow, prompts: PromptStore) -> None:
     g = seconds(prompts, hotline, "greeting")

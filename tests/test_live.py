@@ -33,15 +33,18 @@ _ports = count(0)
 
 @pytest.fixture(scope="module")
 def pulse() -> Iterator[dict[str, str]]:
-    out = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "live-audio.sh"), "start", "2"], capture_output=True, text=True
-    )
+    """The project's PulseAudio lines; stopped afterwards unless it was running before (its players cost CPU)."""
+    script = ["bash", str(ROOT / "scripts" / "live-audio.sh")]
+    was_running = run_process([*script, "status"], 30).returncode == 0
+    out = run_process([*script, "start", "2"], 60, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     env = dict(os.environ)
     for word in out.stdout.split()[1:]:
         key, _, value = word.partition("=")
         env[key] = value
     yield env
+    if not was_running:
+        run_process([*script, "stop"], 30)
 
 
 @pytest.fixture

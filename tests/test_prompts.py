@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from conftest import speech
 
-from ivr.adapters.espeak import Pyttsx3Synthesizer
+from ivr.adapters.espeak import EspeakSynthesizer
 from ivr.adapters.prompts import PromptStore
 from ivr.app.flows import fixed_texts
 from ivr.errors import IvrError
@@ -35,14 +35,14 @@ def test_every_prompt_is_real_mandarin_speech_at_one_level(hotline: Flow, prompt
 
 def test_pinyin_voice_reads_hanzi_as_mandarin(hotline: Flow, prompts: PromptStore) -> None:
     """Plain `cmn` spells hanzi out as letters and digits: far longer than the Mandarin reading."""
-    synth = Pyttsx3Synthesizer()
+    synth = EspeakSynthesizer()
     text = hotline.text("silent_again")
     mandarin, rate = synth.render(text, "cmn-latn-pinyin", 175)
     assert 2.0 < len(mandarin) / rate < 5.0
 
 
 def test_cache_is_keyed_by_text_voice_and_rate(tmp_path: Path) -> None:
-    synth = Pyttsx3Synthesizer()
+    synth = EspeakSynthesizer()
     store = PromptStore(tmp_path, synth, AudioSettings())
     first = store.get("您好")
     assert first.source.startswith("synthesized:")
@@ -54,16 +54,25 @@ def test_cache_is_keyed_by_text_voice_and_rate(tmp_path: Path) -> None:
     assert store.build(["您好", "再见"]) == 1
 
 
+def test_renders_are_the_same_bytes_whatever_was_rendered_before() -> None:
+    """The IVR's voice and the scripted caller's share a process: a rate never leaks into the next render."""
+    synth = EspeakSynthesizer()
+    first, _ = synth.render("您好", "cmn-latn-pinyin", 175)
+    fast, _ = synth.render("请问有什么可以帮助您", "cmn-latn-pinyin", 250)
+    again, _ = synth.render("您好", "cmn-latn-pinyin", 175)
+    assert (first == again).all() and len(fast) < len(synth.render("请问有什么可以帮助您", "cmn-latn-pinyin", 175)[0])
+
+
 def test_recorded_prompt_replaces_synthesis_at_the_same_level(tmp_path: Path) -> None:
     recording = tmp_path / "greeting.wav"
     write_wav(recording, [(speech() * 0.2).astype(np.int16)], 16000)
-    store = PromptStore(tmp_path, Pyttsx3Synthesizer(), AudioSettings())
+    store = PromptStore(tmp_path, EspeakSynthesizer(), AudioSettings())
     audio = store.get("ignored", recording)
     assert audio.source == f"recorded:{recording}"
     assert active_level_db(to_float(audio.samples)) == pytest.approx(-26.0, abs=0.5)
 
 
 def test_unknown_voice_is_a_clear_error(tmp_path: Path) -> None:
-    store = PromptStore(tmp_path, Pyttsx3Synthesizer(), AudioSettings(voice="klingon"))
+    store = PromptStore(tmp_path, EspeakSynthesizer(), AudioSettings(voice="klingon"))
     with pytest.raises(IvrError, match="voice 'klingon': espeak-ng has no such voice"):
         store.get("您好")

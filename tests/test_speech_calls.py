@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pytest
 from conftest import ReplayFn, caller, events, silence, speech
 
+from ivr.adapters.espeak import EspeakSynthesizer
 from ivr.adapters.prompts import PromptStore
-from ivr.flowlang.model import Flow
+from ivr.adapters.scripted_caller import CALLER_RATE, CALLER_VOICE
+from ivr.eval.dataset import line_noise
+from ivr.flowlang.model import AudioSettings, Flow
+from ivr.frames import to_int16
 
 
 def greeting_seconds(hotline: Flow, prompts: PromptStore) -> float:
@@ -71,3 +78,72 @@ def test_caller_speaking_during_the_apology_keeps_the_call(run_call: ReplayFn, h
     last = events(replayed, "prompt_finished")[-1]
     assert last["rule"] == "SIL-1" and last["interrupted"] is True  # SIL-2 at any point
     assert events(replayed, "hangup")[0]["by"] == "caller"
+
+
+@pytest.mark.parametrize("line", ["digital zeros", "hiss -55 dBFS"])
+@pytest.mark.rules("GRT-1", "LSN-1")
+def test_a_greeting_gets_its_transcript_within_300_ms_of_the_caller_stopping(
+    run_call: ReplayFn, hotline: Flow, prompts: PromptStore, vosk_model, tmp_path: Path, line: str
+) -> None:
+    """Vosk never endpoints on exact zeros (dither off): the listener ends the utterance itself, at once."""
+    voice = PromptStore(tmp_path, EspeakSynthesizer(), AudioSettings(CALLER_VOICE, CALLER_RATE))
+    hello = voice.get("您好").samples
+    g = greeting_seconds(hotline, prompts)
+    audio = caller(silence(g + 1.0), hello, silence(6))
+    if line != "digital zeros":
+        audio = to_int16(audio / 32768 + line_noise("white", len(audio), -55.0, np.random.default_rng(3)))
+    replayed = run_call(audio, recognizers=vosk_model)
+    (stopped,) = events(replayed, "speech_stopped")
+    (heard,) = events(replayed, "transcript")
+    assert heard["text"], "the Korean model gives some words for the sound (their content is not the point)"
+    assert 0 <= heard["t"] - stopped["t"] <= 0.3
+    assert heard["t"] - (g + 1.0 + len(hello) / 16000) <= 0.8  # the detector's end-of-turn wait, then at once
+
+
+READ_BACK_FLOW = """
+  ask:
+    initial: true
+    hints: [네, 아니요, 예]
+    collect: {slot: what, ask: a, noinput: [a], nomatch: [a], confirm: c, apology: b}
+    wait: 8
+    on: {filled: done, give_up: done}
+  done:
+    say: b
+    on: {prompt_finished: bye}
+  bye:
+    hangup: true
+"""
+
+
+@pytest.mark.rules("CONF-1", "LSN-1", "UNSURE-1")
+def test_a_caller_who_talks_over_the_read_back_cuts_it_and_a_forced_grammar_word_is_no_yes(
+    vosk_model, prompts: PromptStore, tmp_path: Path
+) -> None:
+    """The real Korean model in grammar mode (no [unk], so every sound is forced onto the list): timing and
+    barge-in only. The caller answers, the IVR reads it back, the caller talks over the read-back."""
+    from conftest import mini_flow
+
+    from ivr.adapters.vad import SileroVad
+    from ivr.testing import replay
+
+    flow = mini_flow(
+        tmp_path,
+        READ_BACK_FLOW,
+        "  a: {rule: ASK-1, text: 请问有什么可以帮助您？}\n  b: {rule: APOL-1, text: 好的。}\n"
+        "  c:\n    rule: CONF-1\n    text: 您说的是{value}，这个问题我们会认真记录下来，对吗？\nslots:\n  what: text\n",
+    )
+    store = PromptStore(tmp_path / "audio", EspeakSynthesizer(), flow.audio)
+    ask = store.get(flow.text("a")).duration
+    answered = ask + 1.0
+    audio = caller(silence(answered), speech("Front_Center"), silence(2.2), speech("Rear_Left"), silence(20))
+    replayed = replay(flow, audio, store, SileroVad(), vosk_model)
+    read_back = [e for e in events(replayed, "prompt_finished") if e["prompt"] == "c"]
+    assert read_back and read_back[0]["interrupted"] is True  # LSN-1: the caller talked over it
+    cut_at = read_back[0]["t"]
+    started = [e["t"] for e in events(replayed, "speech_started")]
+    assert any(abs(cut_at - (t + 0.02)) < 0.001 for t in started)
+    filled = events(replayed, "slot_filled")
+    assert filled and filled[0]["value"], "the first answer filled the slot (with whatever the grammar forced)"
+    transcripts = events(replayed, "transcript")
+    assert len(transcripts) >= 2 and set(transcripts[1]["text"].split()) <= {"네", "아니요", "예"}
+    assert events(replayed, "slot_confirmed") == [], "a word the grammar forced is never a yes (UNSURE-1)"

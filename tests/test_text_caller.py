@@ -78,6 +78,17 @@ def test_golden_files_are_written_with_a_real_model_and_replayed(env: dict[str, 
     assert words == doc["recognised"]
 
 
+SHIPPED_GOLDENS = sorted((ROOT / "flows" / "callers" / "golden").glob("*.json"))
+
+
+@pytest.mark.parametrize("golden", SHIPPED_GOLDENS, ids=[p.name for p in SHIPPED_GOLDENS])
+def test_every_shipped_golden_meets_its_scripts_expectations(golden: Path, env: dict[str, str]) -> None:
+    """Goldens written with a real Mandarin model (README) replay the words it heard; none ship until one is run."""
+    script = golden.parent.parent / f"{golden.name.split('.')[0]}.yaml"
+    out = ivr("replay", "--script", str(script), "--golden", "replay", "--records", "none", env=env)
+    assert out.returncode == 0, out.stderr
+
+
 def test_spec_lists_every_rule_with_what_carries_it_and_its_tests(env: dict[str, str], tmp_path: Path) -> None:
     results = tmp_path / "results.xml"
     results.write_text(

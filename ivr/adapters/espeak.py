@@ -1,67 +1,68 @@
-"""pyttsx3 + espeak-ng speech synthesis, with the driver's known pitfalls handled."""
+"""espeak-ng speech synthesis through its own command line: one process per prompt, the same bytes every time.
+
+pyttsx3 2.99's espeak driver was used before and measured unfit: it runs espeak-ng asynchronously and
+applies voice and rate changes to whichever render comes next, so with two rates in one process 21–31 of
+60 renders came out at the wrong rate and some empty (the scripted caller's voice and the IVR's share a
+process). A prompt is rendered once and cached, so a wrong render would stay wrong.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import io
+import shutil
+import subprocess
 import tempfile
-import threading
 import wave
+from functools import cache
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from ivr.clock import run_process
 from ivr.errors import IvrError
 
-_lock = threading.Lock()
-_engine: Any = None
+RENDER_WAIT_S = 60.0
 
 
-def _shared_engine() -> Any:
-    """pyttsx3 keeps one engine per process; its first runAndWait() writes nothing, so prime it."""
-    global _engine
-    if _engine is None:
-        import pyttsx3
-
-        try:
-            _engine = pyttsx3.init()
-        except Exception as e:  # pyttsx3 surfaces missing espeak-ng as various errors
-            raise IvrError(f"pyttsx3 could not start espeak-ng ({e}): apt-get install espeak-ng") from None
-        _engine.runAndWait()
-    return _engine
+@cache
+def _program() -> str:
+    path = shutil.which("espeak-ng")
+    if path is None:
+        raise IvrError("espeak-ng is not installed: apt-get install espeak-ng (scripts/setup.sh does it)")
+    return path
 
 
-class Pyttsx3Synthesizer:
-    """Renders text with espeak-ng through pyttsx3; all use is serialised through one lock."""
+@cache
+def voices() -> tuple[str, ...]:
+    """Every voice espeak-ng has, by language code and by file name (e.g. cmn-latn-pinyin, sit/cmn-Latn-pinyin)."""
+    out = run_process([_program(), "--voices"], RENDER_WAIT_S, capture_output=True, text=True)
+    names: list[str] = []
+    for line in out.stdout.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) >= 5:
+            names += [fields[1], fields[4]]
+    return tuple(names)
 
-    name = "pyttsx3-espeak-ng"
 
-    def voices(self) -> list[str]:
-        with _lock:
-            return [v.id for v in _shared_engine().getProperty("voices")]
+class EspeakSynthesizer:
+    """Renders text with the espeak-ng program (text on stdin, so nothing in it is read as an option)."""
 
-    def _voice_id(self, voice: str) -> str:
-        ids = self.voices()
-        for vid in ids:
-            if vid == voice or vid.rsplit("/", 1)[-1] == voice:
-                return vid
-        near = ", ".join(v for v in ids if voice.split("-")[0] in v) or "see `espeak-ng --voices`"
-        raise IvrError(f"voice '{voice}': espeak-ng has no such voice ({near})")
+    name = "espeak-ng"
 
     def render(self, text: str, voice: str, rate: int) -> tuple[np.ndarray, int]:
-        voice_id = self._voice_id(voice)
-        with _lock, tempfile.TemporaryDirectory(prefix="ivr-tts-") as tmp:
-            engine = _shared_engine()
-            engine.setProperty("voice", voice_id)
-            engine.setProperty("rate", rate)
+        if voice not in voices():
+            near = ", ".join(v for v in voices() if voice.split("-")[0].lower() in v.lower()) or "espeak-ng --voices"
+            raise IvrError(f"voice '{voice}': espeak-ng has no such voice (see {near})")
+        with tempfile.TemporaryDirectory(prefix="ivr-tts-") as tmp:
             out = Path(tmp) / "prompt.wav"
-            with contextlib.redirect_stdout(io.StringIO()):
-                engine.save_to_file(text, str(out))
-                engine.runAndWait()
-            if not out.is_file() or out.stat().st_size <= 44:
-                raise IvrError(f"espeak-ng produced no audio for {text!r} (voice {voice})")
+            args = [_program(), "-v", voice, "-s", str(int(rate)), "-b", "1", "-w", str(out)]
+            try:
+                done = run_process(args, RENDER_WAIT_S, input=text.encode("utf-8"), capture_output=True)
+            except subprocess.TimeoutExpired:
+                raise IvrError(f"espeak-ng took over {RENDER_WAIT_S:g} s for {text[:40]!r}") from None
+            if done.returncode != 0 or not out.is_file() or out.stat().st_size <= 44:
+                why = done.stderr.decode("utf-8", "replace").strip()[:200] or "no audio"
+                raise IvrError(f"espeak-ng could not render {text[:40]!r} with voice {voice} ({why})")
             with wave.open(str(out), "rb") as w:
-                src_rate = w.getframerate()
+                rate_hz = w.getframerate()
                 x = np.frombuffer(w.readframes(w.getnframes()), "<i2").astype(np.float64) / 32768.0
-        return x, src_rate
+        return x, rate_hz

@@ -51,6 +51,7 @@ class CallRecorder:
             raise IvrError(f"--record: {self.path} could not be written ({self.failed}); the call went on without it")
         try:
             self._wav.close()
+            _sync(self._tmp)
             os.replace(self._tmp, self.path)
         except OSError as e:
             self.abort()
@@ -69,3 +70,12 @@ class CallRecorder:
             self.close()
         else:
             self.abort()
+
+
+def _sync(path: Path) -> None:
+    """Flush a finished file to disk before it is renamed into place, so a crash cannot publish it empty."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -53,9 +53,9 @@ def resolve_device(spec: str, kind: str) -> int:
 class DeviceLine:
     """One duplex line on the sound card: `read()` caller frames, `write()` IVR frames."""
 
-    def __init__(self, input_device: int, output_device: int, media_timeout: float = 5.0) -> None:
+    def __init__(self, input_device: int, output_device: int, media_timeout_s: float = 5.0) -> None:
         self.input_device = input_device
-        self.media_timeout = media_timeout
+        self.media_timeout_s = media_timeout_s
         self.end_reason = "caller"
         self.output_device = output_device
         self._in: queue.Queue[Samples] = queue.Queue()
@@ -115,7 +115,7 @@ class DeviceLine:
         if self._hangup.is_set():
             return None
         try:
-            frame = get_within(self._in, self.media_timeout)
+            frame = get_within(self._in, self.media_timeout_s)
         except queue.Empty:  # a dead device, not a quiet caller: a quiet caller still delivers frames
             self.end_reason = "dead_media"
             return None

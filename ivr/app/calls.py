@@ -102,7 +102,7 @@ def run_live(args: argparse.Namespace) -> int:
     opts = options(args)
     setup: CallSetup = wiring.setup(opts, [timeline_sink(args.json)], "soundcard")
     call = setup.new_call(wiring.caller(opts), recording=str(args.record) if args.record else None)
-    line = DeviceLine(*devices, media_timeout=args.media_timeout).open()
+    line = DeviceLine(*devices, media_timeout_s=args.media_timeout).open()
     _on_interrupt(line.hang_up)
     try:
         result = run_recorded(call, line, line, args.record)

@@ -187,15 +187,16 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--derive", action="store_true", help="also print the thresholds that fit the dev split best")
     ev.add_argument("--write", type=Path, metavar="DIR", help="also write the items as WAVs with labels.csv")
 
-    command(
+    doctor = command(
         "doctor",
         "check every runtime piece the IVR and its tests use",
         "Check, for real, every piece the IVR and its tests use: the espeak-ng Mandarin voice, the Vosk model, "
-        "Silero, onnxruntime, PortAudio, PulseAudio, baresip and each module the SIP tests load, SIPp, Kamailio, "
-        "tcpdump, Graphviz, sox, PostgreSQL, the recorded speech. One line each; what is missing says how to "
-        "install it. Exit status 1 if anything is missing.",
+        "Silero, every Python package the project declares, PortAudio, PulseAudio, baresip and each module the "
+        "SIP tests load, SIPp, Kamailio, tcpdump, Graphviz, sox, PostgreSQL, the recorded speech. One line "
+        "each; what is missing says how to install it. Exit status 1 if anything is missing.",
         _lazy("ivr.app.doctor", "doctor"),
     )
+    doctor.add_argument("--json", action="store_true", help="one JSON object per check, with the files it found")
 
     records_help = (
         "call-records store: a SQLite file, sqlite:///path or postgresql://... "

@@ -8,7 +8,8 @@ running calls into dead air.
 from __future__ import annotations
 
 import argparse
-import importlib.util
+import json
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from pathlib import Path
 BARESIP_MODULES = Path("/usr/lib/baresip/modules")
 BARESIP_USED = ("g711", "aufile", "sndfile", "ctrl_tcp", "account", "menu", "alsa")
 """The baresip modules the SIP tests' caller loads (tests/sip: a phone calling `ivr serve`)."""
+DISTRIBUTION = "hotline-ivr"
 POSTGRES_BIN = Path("/usr/lib/postgresql")
 SPEECH_DIRS = ("/usr/share/asterisk/sounds/en_US_f_Allison", "/usr/share/sounds/alsa")
 
@@ -26,6 +28,8 @@ class Finding:
     ok: bool
     what: str
     detail: str
+    files: tuple[str, ...] = ()
+    """The system files the check found (for `--json`: which Debian package brought them)."""
 
     def line(self) -> str:
         return f"{'ok' if self.ok else 'MISSING':<8} {self.what:<30} {self.detail}"
@@ -41,21 +45,22 @@ def _apt(what: str, package: str) -> str:
 def _program(name: str, what: str, package: str) -> Check:
     def check() -> Finding:
         path = shutil.which(name)
-        return Finding(path is not None, what, path or _apt(what, package))
+        return Finding(path is not None, what, path or _apt(what, package), (path,) if path else ())
 
     return check
 
 
 def espeak_voice() -> Finding:
-    from ivr.adapters.espeak import Pyttsx3Synthesizer
+    from ivr.adapters.espeak import EspeakSynthesizer
     from ivr.errors import IvrError
 
     try:
-        x, rate = Pyttsx3Synthesizer().render("您好", "cmn-latn-pinyin", 175)
+        x, rate = EspeakSynthesizer().render("您好", "cmn-latn-pinyin", 175)
     except IvrError as e:
         return Finding(False, "espeak-ng Mandarin voice", f"{e}; install: apt-get install espeak-ng")
     ok = len(x) > rate * 0.2
-    return Finding(ok, "espeak-ng Mandarin voice", f"cmn-latn-pinyin renders {len(x) / rate:.2f} s for 您好")
+    files = tuple(str(p) for p in Path("/usr/lib").glob("*/espeak-ng-data/cmn_dict"))
+    return Finding(ok, "espeak-ng Mandarin voice", f"cmn-latn-pinyin renders {len(x) / rate:.2f} s for 您好", files)
 
 
 def vosk_model() -> Finding:
@@ -81,10 +86,11 @@ def silero() -> Finding:
 
 def portaudio() -> Finding:
     try:
-        import sounddevice  # noqa: F401
+        import sounddevice
     except OSError as e:
         return Finding(False, "PortAudio", f"{e}; install: apt-get install libportaudio2")
-    return Finding(True, "PortAudio", "sounddevice imports (libportaudio2)")
+    files = tuple(str(p) for p in Path("/usr/lib").glob(f"*/{sounddevice._libname}"))
+    return Finding(True, "PortAudio", f"sounddevice imports ({sounddevice._libname})", files)
 
 
 def baresip_modules() -> Finding:
@@ -93,21 +99,24 @@ def baresip_modules() -> Finding:
         return Finding(
             False, "baresip modules", f"{', '.join(missing)} missing in {BARESIP_MODULES}; {_apt('', 'baresip')}"
         )
-    return Finding(True, "baresip modules", ", ".join(BARESIP_USED))
+    files = tuple(str(BARESIP_MODULES / f"{m}.so") for m in BARESIP_USED)
+    return Finding(True, "baresip modules", ", ".join(BARESIP_USED), files)
 
 
 def postgres() -> Finding:
     found = sorted(POSTGRES_BIN.glob("*/bin/initdb"))
     if not found:
         return Finding(False, "PostgreSQL server", _apt("", "postgresql"))
-    return Finding(True, "PostgreSQL server", f"{found[-1].parent} (initdb, pg_ctl for the tests' private cluster)")
+    where = found[-1].parent
+    files = (str(where / "initdb"), str(where / "pg_ctl"))
+    return Finding(True, "PostgreSQL server", f"{where} (initdb, pg_ctl for the tests' private cluster)", files)
 
 
 def cjk_font() -> Finding:
     font = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
     if not font.is_file():
         return Finding(False, "CJK font for diagrams", _apt("", "fonts-wqy-microhei"))
-    return Finding(True, "CJK font for diagrams", str(font))
+    return Finding(True, "CJK font for diagrams", str(font), (str(font),))
 
 
 def recorded_speech() -> Finding:
@@ -116,23 +125,36 @@ def recorded_speech() -> Finding:
         return Finding(
             False, "recorded speech", f"{', '.join(missing)}; {_apt('', 'asterisk-core-sounds-en-wav alsa-utils')}"
         )
-    return Finding(True, "recorded speech", "asterisk-core-sounds, alsa-utils clips (tests, ivr eval)")
+    files = tuple(str(next(Path(d).glob("*.wav"))) for d in SPEECH_DIRS)
+    return Finding(True, "recorded speech", "asterisk-core-sounds, alsa-utils clips (tests, ivr eval)", files)
 
 
-def python_module(name: str, what: str) -> Check:
-    def check() -> Finding:
-        found = importlib.util.find_spec(name) is not None
-        return Finding(found, what, name if found else f"pip install {name} (scripts/setup.sh installs the project)")
+def python_packages() -> Finding:
+    """Every dependency the project declares is installed, at a version it accepts."""
+    from importlib import metadata
 
-    return check
+    try:
+        declared = metadata.requires(DISTRIBUTION) or []
+    except metadata.PackageNotFoundError:
+        return Finding(False, "Python packages", f"{DISTRIBUTION} is not installed; run scripts/setup.sh")
+    wanted = [r for r in declared if "extra ==" not in r]
+    missing = []
+    for requirement in wanted:
+        name = re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0]
+        try:
+            metadata.version(name)
+        except metadata.PackageNotFoundError:
+            missing.append(name)
+    if missing:
+        return Finding(False, "Python packages", f"{', '.join(missing)} missing; run scripts/setup.sh")
+    return Finding(True, "Python packages", f"the {len(wanted)} dependencies of {DISTRIBUTION}")
 
 
 CHECKS: list[Check] = [
     espeak_voice,
     vosk_model,
     silero,
-    python_module("onnxruntime", "onnxruntime"),
-    python_module("statemachine", "python-statemachine"),
+    python_packages,
     portaudio,
     _program("pulseaudio", "PulseAudio (sound-card tests)", "pulseaudio"),
     _program("pactl", "pactl", "pulseaudio-utils"),
@@ -151,9 +173,13 @@ CHECKS: list[Check] = [
 
 def doctor(args: argparse.Namespace) -> int:
     findings = [check() for check in CHECKS]
+    missing = [f for f in findings if not f.ok]
+    if args.json:
+        for f in findings:
+            print(json.dumps({"ok": f.ok, "what": f.what, "detail": f.detail, "files": list(f.files)}))
+        return 1 if missing else 0
     for f in findings:
         print(f.line())
-    missing = [f for f in findings if not f.ok]
     if missing:
         print(f"{len(missing)} missing: run scripts/setup.sh (or the install lines above)")
         return 1

@@ -37,10 +37,10 @@ from ivr.frames import Samples
 def caller_voice() -> PromptSource:
     """The scripted caller's voice: espeak-ng Mandarin at a caller's pace, levelled like a clear caller."""
     from ivr import paths
-    from ivr.adapters.espeak import Pyttsx3Synthesizer
+    from ivr.adapters.espeak import EspeakSynthesizer
     from ivr.adapters.prompts import PromptStore
 
-    return PromptStore(paths.audio_dir() / "callers", Pyttsx3Synthesizer(), AudioSettings(CALLER_VOICE, CALLER_RATE))
+    return PromptStore(paths.audio_dir() / "callers", EspeakSynthesizer(), AudioSettings(CALLER_VOICE, CALLER_RATE))
 
 
 @dataclass
@@ -106,6 +106,20 @@ def check_expectations(script: Script, events: list[Event]) -> list[str]:
     return problems
 
 
+def find_golden(script: Path, model: str | None) -> Path:
+    """The golden file to replay: the only one the script has, else the one of the model in use."""
+    found = sorted((script.parent / "golden").glob(f"{script.stem}.*.json"))
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise IvrError(f"{script}: no golden file in {script.parent / 'golden'}; write one with --golden write")
+    wanted = golden_path(script, model_hash(wiring.model_dir(model)))
+    if wanted not in found:
+        names = ", ".join(p.name for p in found)
+        raise IvrError(f"{script}: several golden files ({names}) and none of the model in use; pass --model")
+    return wanted
+
+
 def replay_script(args: argparse.Namespace) -> int:
     if args.record is not None:
         raise IvrError("--record: a scripted caller has no recording to keep; replay a WAV to record")
@@ -116,13 +130,12 @@ def replay_script(args: argparse.Namespace) -> int:
     setup = wiring.setup(opts, [timeline_sink(args.json)], "script")
     scripted = ScriptedCall(setup, script, caller_voice(), directory=args.directory)
     golden = getattr(args, "golden", None)
-    if golden is not None:
+    if golden == "write":
         model_dir = wiring.model_dir(args.model)
         target = golden_path(script.path, model_hash(model_dir))
-        if golden == "write":
-            scripted.model = wiring.recognizers(str(model_dir))
-        else:
-            scripted.texts = read_golden(target, script)
+        scripted.model = wiring.recognizers(str(model_dir))
+    elif golden == "replay":
+        scripted.texts = read_golden(find_golden(script.path, args.model), script)
     call = scripted.run([])
     wiring.notify_tickets(setup.records, opts)
     if golden == "write":

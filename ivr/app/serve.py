@@ -17,12 +17,16 @@ from typing import Any
 from ivr import paths
 from ivr.app import wiring
 from ivr.app.printing import say
+from ivr.clock import wall_time
 from ivr.engine.call import Call, Caller
 from ivr.engine.ports import PromptAudio, Recognizer, RecognizerFactory, Transcript
 from ivr.engine.session import CallSetup
 from ivr.engine.timeline import Event
 from ivr.errors import IvrError
 from ivr.frames import Samples
+from ivr.records.durable import DurableRecords
+from ivr.records.model import CallbackRequest, CallEnd, CallStart, TicketRequest
+from ivr.records.store import new_id
 from ivr.sip.host import IncomingCall
 from ivr.sip.settings import ServeSettings, parse_address, parse_ports
 
@@ -97,6 +101,39 @@ class OffLoopModel:
         return OffLoopRecognizer(self.model.new_call(), self.worker)
 
 
+class BackgroundRecords:
+    """The records port for a live loop: IDs at once, every write done in order on a writer thread."""
+
+    def __init__(self, inner: DurableRecords) -> None:
+        self.inner = inner
+        self.worker = ThreadPoolExecutor(1, thread_name_prefix="records")
+
+    def open_call(self, start: CallStart) -> str:
+        call_id = new_id("c")
+        self._submit("open_call", call_id, start)
+        return call_id
+
+    def add_callback(self, call_id: str, cb: CallbackRequest) -> str:
+        cb_id = new_id("b")
+        self._submit("add_callback", cb_id, call_id, cb, wall_time())
+        return cb_id
+
+    def add_ticket(self, call_id: str, ticket: TicketRequest) -> str:
+        ticket_id = new_id("t")
+        self._submit("add_ticket", ticket_id, call_id, ticket, wall_time())
+        return ticket_id
+
+    def close_call(self, call_id: str, end: CallEnd) -> None:
+        self._submit("close_call", call_id, end)
+
+    def _submit(self, op: str, *args: Any) -> None:
+        self.worker.submit(self.inner.write, op, *args).add_done_callback(_report_failure)
+
+    def close(self) -> None:
+        """Every write queued so far is done (the store itself stays open)."""
+        self.worker.shutdown(wait=True)
+
+
 class EngineLine:
     """An engine call as the SIP server drives it."""
 
@@ -145,11 +182,16 @@ class EngineHost:
     def answer(self, incoming: IncomingCall) -> EngineLine:
         self.calls += 1
         tag = f"{self.calls:05d}"
-        sink = _sink(tag, self.as_json)
-        setup = replace(self.setup, sinks=[*self.setup.sinks, sink])
-        call = setup.new_call(self.lookup(incoming.caller_number), rings=incoming.rings)
+        call = self.setup.new_call(
+            self.lookup(incoming.caller_number), incoming.rings, sinks=[_sink(tag, self.as_json)]
+        )
         call.start()
         return EngineLine(call)
+
+
+def _report_failure(done: Future[None]) -> None:
+    if done.exception() is not None:
+        say(f"records: a write failed unexpectedly: {done.exception()!r}")
 
 
 def _sink(tag: str, as_json: bool) -> Callable[[Event], None]:
@@ -158,6 +200,17 @@ def _sink(tag: str, as_json: bool) -> Callable[[Event], None]:
 
         return lambda e: print(json.dumps({"call": tag, **e.as_dict()}, ensure_ascii=False), flush=True)
     return lambda e: print(f"[{tag}] {e.text()}", flush=True)
+
+
+def warm_up(setup: CallSetup) -> None:
+    """A throw-away second of silence through every layer, so the first caller never waits for lazy set-up."""
+    from ivr.frames import SILENCE
+
+    call = replace(setup, records=None, sinks=[]).new_call(Caller(None))
+    call.start()
+    for _ in range(50):
+        call.step(SILENCE)
+    call.end("warm-up")
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -183,14 +236,17 @@ def serve(args: argparse.Namespace) -> int:
         setup,
         prompts=OffLoopPrompts(store, fixed),
         recognizers=OffLoopModel(setup.recognizers) if setup.recognizers is not None else None,
+        records=BackgroundRecords(setup.records) if isinstance(setup.records, DurableRecords) else setup.records,
     )
 
     def lookup(number: str | None) -> Caller:
         return directory.get(number or "") or Caller(number)
 
+    warm_up(setup)
     engine = EngineHost(live, lookup, args.json)
     status = run(engine, settings, say)
-    if setup.records is not None:
+    if live.records is not None:
+        live.records.close()
         wiring.notify_tickets(setup.records, opts)
-        setup.records.close()
+        setup.records.close()  # type: ignore[union-attr]
     return status

@@ -97,10 +97,10 @@ def recognizers(option: str | None) -> RecognizerFactory | None:
 
 
 def prompt_source(flow: Flow) -> PromptSource:
-    from ivr.adapters.espeak import Pyttsx3Synthesizer
+    from ivr.adapters.espeak import EspeakSynthesizer
     from ivr.adapters.prompts import PromptStore
 
-    return PromptStore(paths.audio_dir(), Pyttsx3Synthesizer(), flow.audio)
+    return PromptStore(paths.audio_dir(), EspeakSynthesizer(), flow.audio)
 
 
 def caller(opts: Options) -> Caller:

@@ -39,10 +39,16 @@ class CallSetup:
     def __post_init__(self) -> None:
         object.__setattr__(self, "compiled", compile_flow(self.flow))
 
-    def new_call(self, caller: Caller | None = None, rings: int = 0, recording: str | None = None) -> Call:
+    def new_call(
+        self,
+        caller: Caller | None = None,
+        rings: int = 0,
+        recording: str | None = None,
+        sinks: list[Sink] | None = None,
+    ) -> Call:
         """A call on its own clock, timeline and listener, ready to `start()`."""
         clock = SampleClock()
-        timeline = Timeline(clock, self.sinks)
+        timeline = Timeline(clock, [*self.sinks, *(sinks or [])])
         recognizer = self.recognizers.new_call() if self.recognizers is not None else None
         listener = Listener(self.make_vad(), recognizer, self.flow.hearing, self.flow.listening)
         return Call(

@@ -521,6 +521,8 @@ async def _serve(host: CallHost, settings: ServeSettings, log: Log) -> int:
     )
     await server.stopped.wait()
     server.ticker.stop()
+    t = server.ticker
+    log(f"media ticker: {t.ticks} ticks, {t.slow} wake-ups late by more than 10 ms, worst {t.worst * 1000:.0f} ms")
     with contextlib.suppress(Exception):
         await _flush(loop)
     if server.transport is not None:
