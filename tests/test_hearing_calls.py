@@ -184,7 +184,7 @@ def test_quiet_reverberant_caller_hears_hear1_first_then_hear2(
     g = seconds(prompts, hotline, "greeting")
     handset = seconds(prompts, hotline, "handset")
     audio = line_call(
-        g + handset + 20, [(g + 1, "Front_Center", QUIET_SPEAKERPHONE), (g + 5 + handset, "Rear_Left", QUIET)]
+        g + handset + 20, [(g + 1, "Rear_Left", QUIET_SPEAKERPHONE), (g + 5 + handset, "Front_Center", QUIET)]
     )
     replayed = run_call(audio)
     heard = events(replayed, "utterance")
