@@ -35,9 +35,9 @@ def baseline_vad() -> SileroVad:
     return SileroVad(gate_dbfs=-80.0, floor_margin_db=0.0, hold=0.0, gain_db=0.0, close_s=0.0)
 
 
-def test_sets_are_deterministic_and_splits_are_disjoint() -> None:
+def test_sets_are_deterministic_and_splits_are_disjoint(hotline: Flow) -> None:
     for which in evalset.SETS:
-        first = list(evalset.build("test", which))
+        first = [r.item for r in heard("test", which, hotline)]
         again = list(evalset.build("test", which))
         assert [i.name for i in first] == [i.name for i in again]
         assert all((a.audio == b.audio).all() and a.params == b.params for a, b in zip(first, again, strict=True))
@@ -47,8 +47,8 @@ def test_sets_are_deterministic_and_splits_are_disjoint() -> None:
     assert len({c.split("/")[0] for c in test_clips}) >= 6  # several recorded speakers
 
 
-def test_overlap_set_has_every_band_the_rules_name() -> None:
-    items = list(evalset.build("dev", "overlap"))
+def test_overlap_set_has_every_band_the_rules_name(hotline: Flow) -> None:
+    items = [r.item for r in heard("dev", "overlap", hotline)]
     conditions = {(i.params["condition"], i.label) for i in items}
     assert {
         ("quiet_reverberant", "speakerphone"),  # HEAR-1 first, even below the quiet level
@@ -98,18 +98,20 @@ def test_configured_thresholds_are_the_ones_the_data_gives(hotline: Flow) -> Non
 def test_vad_gate_and_noise_floor_skip_lose_no_class(hotline: Flow) -> None:
     """The -60 dBFS gate and the noise-floor skip save the network's cost; its input gain keeps quiet callers heard.
 
-    Against Silero as it was (gate -80 dBFS, no skip, no gain) on the held-out split. Measured on both splits,
-    every class is within two recordings of the old VAD (the two cut a borderline utterance differently:
-    clean speakerphone 126 vs 128 of 128, overlap too quiet 124 vs 125) and quiet far-field callers are heard
-    far more often (overlap speakerphone 245 vs 207 of 256).
+    Against Silero as it was (gate -80 dBFS, no skip, no gain), both splits (1,276 recordings). Measured: every
+    class within two recordings of the old VAD (the two cut a borderline utterance differently: clean
+    speakerphone 126 vs 128 of 128, overlap too quiet 124 vs 125 of 128; overlap noisy 315 vs 314 of 320) and
+    quiet far-field callers heard far more often (overlap speakerphone 245 vs 207 of 256).
     """
     gained = 0
     for which in evalset.SETS:
-        now = scoring.confusion(heard("test", which, hotline), hotline.hearing)
-        before = scoring.confusion(heard("test", which, hotline, "baseline"), hotline.hearing)
+        now = scoring.confusion(heard("dev", which, hotline) + heard("test", which, hotline), hotline.hearing)
+        before = scoring.confusion(
+            heard("dev", which, hotline, "baseline") + heard("test", which, hotline, "baseline"), hotline.hearing
+        )
         assert all(now[label][label] >= before[label][label] - 2 for label in now), (which, now, before)
         gained += sum(now[label][label] - before[label][label] for label in now)
-    assert gained >= 10
+    assert gained >= 20
 
 
 def test_a_loud_line_with_no_speech_is_noisy_not_silent(hotline: Flow) -> None:

@@ -1,12 +1,13 @@
 """Real recordings the evaluation set is made of: Debian's recorded voice prompts, alsa-utils' clips, music on hold.
 
-Speakers (median F0 measured with `median_f0` over each source's clips of 1.2-4 s; see the report in
-`ivr eval --speakers`):
-  en_US_f_Allison, es_MX_f_Allison (one speaker, two languages), fr_CA_f_June, ru_RU_f_IvrvoiceRU,
-  it_IT_f_Menardi (asterisk-prompt-it-menardi-wav: "Marco Menardi e Paola Dal Zot", the voice is Paola's),
-  it_IT_m_Carlo (asterisk-core-sounds-it-wav; Asterisk names it a male voice, but its F0 of about 180 Hz is
-  that of the other voices, so no recording here is known to be a man's), and alsa-utils' eight clips.
-Music: the five tracks of asterisk-moh-opsound-wav (CC BY-SA 3.0).
+Speakers, with the median F0 `median_f0` measures over the 20 clips of each used by the sets (8 for alsa):
+  en_US_f_Allison 200 Hz and es_MX_f_Allison 205 Hz (one speaker, two languages), fr_CA_f_June 203 Hz,
+  ru_RU_f_IvrvoiceRU 216 Hz, it_IT_f_Menardi 186 Hz (asterisk-prompt-it-menardi-wav: "Marco Menardi e
+  Paola Dal Zot", the voice is Paola's), it_IT_m_Carlo 180 Hz (asterisk-core-sounds-it-wav; Asterisk names
+  it a male voice, but its F0 is in the women's range like every other source here, 165-255 Hz, not the
+  men's 85-155 Hz: no recording here is known to be a man's), alsa-utils' clips 188 Hz.
+Checked and not used: asterisk-prompt-es-co and asterisk-prompt-fr-armelle ship GSM files only (women's
+voices by their credits). Music: the five tracks of asterisk-moh-opsound-wav (CC BY-SA 3.0).
 """
 
 from __future__ import annotations
