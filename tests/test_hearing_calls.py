@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import CLEAR, QUIET, SPEAKERPHONE, ReplayFn, events, line_call, records_at, stored
+from conftest import CLEAR, QUIET, SPEAKERPHONE, ReplayFn, events, line_call, records_at, speech, stored
 
 from ivr.adapters.directory import Caller, load_directory
 from ivr.adapters.prompts import PromptStore
@@ -126,13 +126,18 @@ def test_noisy_line_gets_its_script_then_hang_up(
         audio, records=records_at(tmp_path / "records.sqlite3"), caller_info=directory.get(number or "")
     )
     heard = events(replayed, "utterance")
-    assert [e["hearing"] for e in heard] == ["noisy"] and heard[0]["snr_db"] < 15
+    said = [e for e in heard if not e.get("ongoing")]
+    assert said and said[0]["hearing"] == "noisy" and said[0]["snr_db"] < 15
+    # a -31 dBFS line with nobody on it is reported noisy already while the greeting plays (never "silent")
+    assert heard[0].get("ongoing") and heard[0]["snr_db"] == 0 and heard[0]["t"] < g
+    assert {e["hearing"] for e in heard} == {"noisy"}
     assert prompt_rules(replayed) == [("greeting", "ANS-2"), (script, "HEAR-3")]
     hung_up_after_script(replayed, "HEAR-3")
     assert [c["reason"] for c in stored(tmp_path / "records.sqlite3", "callbacks")] == (
         ["noisy line"] if callback else []
     )
-    assert not events(replayed, "speech_started")[1:]  # the line's noise alone never counts as speech
+    clip_s = len(speech("Front_Center")) / RATE
+    assert all(g + 1 <= e["onset"] <= g + 1 + clip_s for e in events(replayed, "speech_started"))  # never the noise
 
 
 @pytest.mark.rules("HEAR-1")
@@ -165,3 +170,75 @@ def test_prompt_level_never_changes_whoever_is_on_the_line(
     ]
     assert len(levels) == 3 and max(levels) - min(levels) < 0.5
     assert np.mean(levels) == pytest.approx(-26.0, abs=0.5)
+
+
+# -- callers hard to hear in more than one way, and lines that never pause ------------------------------------
+
+QUIET_SPEAKERPHONE = {"level_db": -48.0, "rt60": 0.8, "drr_db": -4.0}
+
+
+def test_quiet_reverberant_caller_hears_hear1_first_then_hear2(
+    run_call: ReplayFn, hotline: Flow, prompts: PromptStore
+) -> None:
+    """Quiet AND far from the phone: HEAR-1 names the cause (免提) first; still quiet after it: HEAR-2."""
+    g = seconds(prompts, hotline, "greeting")
+    handset = seconds(prompts, hotline, "handset")
+    audio = line_call(
+        g + handset + 20, [(g + 1, "Rear_Left", QUIET_SPEAKERPHONE), (g + 5 + handset, "Front_Center", QUIET)]
+    )
+    replayed = run_call(audio)
+    heard = events(replayed, "utterance")
+    assert [e["hearing"] for e in heard] == ["speakerphone", "too_quiet"]
+    assert heard[0]["level_db"] < hotline.hearing.quiet_level_db  # below the quiet level, yet HEAR-1 first
+    assert prompt_rules(replayed)[:3] == [("greeting", "ANS-2"), ("handset", "HEAR-1"), ("louder", "HEAR-2")]
+
+
+def line_with(kind: str, seconds_: float, level_db: float) -> np.ndarray:
+    """Real babble (5 recorded talkers), real music on hold, or mains hum, alone on the line."""
+    from ivr.eval.conditions import at_rms, babble, mains_hum, music, phone_band
+    from ivr.eval.sources import music_tracks, speech_clips
+
+    rng = np.random.default_rng(11)
+    n = int(seconds_ * RATE)
+    if kind == "babble":
+        x = babble([c for _, c in speech_clips("test")], 5, n, rng)
+    elif kind == "music":
+        x = music(music_tracks("test")[0][1], n, rng)
+    else:
+        x = phone_band(mains_hum(n, rng))
+    return at_rms(x, level_db)
+
+
+@pytest.mark.parametrize(("kind", "level_db"), [("babble", -28.0), ("music", -30.0), ("hum", -30.0)])
+def test_a_line_that_never_pauses_is_noisy_within_10_s(kind: str, level_db: float, hotline: Flow) -> None:
+    """Through the Listener with the real Silero VAD: babble (heard as endless speech), music or hum (heard as
+    no speech at all) get an ongoing noisy verdict within 10 s of call audio (HEAR-3), never silence."""
+    from ivr.adapters.vad import SileroVad
+    from ivr.engine.listener import Listener, Utterance
+    from ivr.frames import FRAME, to_int16
+
+    audio = to_int16(line_with(kind, 10.0, level_db))
+    listener = Listener(SileroVad(), None, hotline.hearing, hotline.listening)
+    verdicts = []
+    for i in range(0, len(audio) - FRAME + 1, FRAME):
+        verdicts += [(i / RATE, h) for h in listener.feed(audio[i : i + FRAME]) if isinstance(h, Utterance)]
+    assert verdicts, f"{kind}: no verdict in 10 s"
+    t, first = verdicts[0]
+    assert first.hearing == "noisy" and first.ongoing and t <= 10.0
+    assert first.measurement.snr_db < hotline.hearing.noisy_snr_db
+
+
+def test_babble_after_the_greeting_gets_hear3_without_waiting_for_an_end(
+    run_call: ReplayFn, hotline: Flow, prompts: PromptStore
+) -> None:
+    g = seconds(prompts, hotline, "greeting")
+    audio = np.zeros(int((g + 40) * RATE))
+    audio[int((g + 1) * RATE) :] = line_with("babble", 39.0, -28.0)
+    from ivr.frames import to_int16
+
+    replayed = run_call(to_int16(audio))
+    heard = events(replayed, "utterance")
+    assert heard and heard[0]["hearing"] == "noisy" and heard[0].get("ongoing")
+    assert heard[0]["t"] - (g + 1) <= 10.0
+    assert prompt_rules(replayed) == [("greeting", "ANS-2"), ("noisy_other_phone", "HEAR-3")]
+    hung_up_after_script(replayed, "HEAR-3")

@@ -13,11 +13,16 @@ import numpy as np
 from ivr.clock import RATE
 from ivr.engine.ports import Vad
 from ivr.errors import IvrError
-from ivr.frames import Samples
+from ivr.frames import FRAME, Samples
 
 SILERO_ENV = "IVR_SILERO_MODEL"
 _SILERO_CHUNK = 512
 _SILERO_CONTEXT = 64
+_DEAD_DBFS = -80.0  # below this a frame is digital silence: no speech, at once
+_IDLE_P = 0.1  # below this probability the line is taken as not in speech
+_SPEECH_P = 0.5
+
+_FLOOR_RISE = 10 ** (6.0 * 0.02 / 10)  # the tracked noise floor rises at most 6 dB/s (minimum statistics)
 
 
 def silero_model_path() -> Path:
@@ -52,28 +57,75 @@ def _silero_session(path: Path) -> Any:
 
 
 class SileroVad:
-    """Silero VAD on 32 ms chunks; frames below an energy gate skip the network entirely."""
+    """Silero VAD on 32 ms chunks, run only where it can tell something.
 
-    def __init__(self, gate_dbfs: float = -80.0, model: Path | None = None) -> None:
+    A frame skips the network when it is below the energy gate (-60 dBFS), or, while the line is not in
+    speech, when it is within `floor_margin_db` of the line's tracked noise floor: steady hiss or hum costs
+    next to nothing. Neither applies within `close_s` of the network last hearing speech, so a quiet
+    caller's next word, which may begin below the gate, is heard as it always was; a skipped frame repeats
+    the last probability, fading by `hold` per frame. Frames below -80 dBFS (digital silence) answer 0 at
+    once. The network hears the line `gain_db` louder: Silero misses quiet speech (-45 dBFS and below) that it
+    finds at a normal level.
+    """
+
+    def __init__(
+        self,
+        gate_dbfs: float = -60.0,
+        model: Path | None = None,
+        floor_margin_db: float = 3.0,
+        hold: float = 0.8,
+        gain_db: float = 24.0,
+        close_s: float = 1.0,
+    ) -> None:
+        self._close_frames = round(close_s * RATE / FRAME)
+        self._close = 0
+        self._gain = np.float32(10 ** (gain_db / 20) / 32768.0)
         self._session = _silero_session(model or silero_model_path())
-        self._gate = (10 ** (gate_dbfs / 20) * 32768) ** 2
+        self._gate = _energy(gate_dbfs)
+        self._dead = _energy(_DEAD_DBFS)
+        self._margin = 10 ** (floor_margin_db / 10)
+        self._hold = hold
+        self._floor = self._gate
         self._sr = np.array(RATE, np.int64)
         self._state = np.zeros((2, 1, 128), np.float32)
         self._buffer = np.zeros(_SILERO_CONTEXT, np.float32)
         self._p = 0.0
+        self.network_frames = 0
+        """Frames the network ran on (for the cost figures in benchmarks/replay_speed.py)."""
 
     def probability(self, frame: Samples) -> float:
-        if float(np.mean(np.square(frame, dtype=np.float64))) < self._gate:
-            self._p = 0.0
-            self._buffer = self._buffer[:_SILERO_CONTEXT]
-            return 0.0
-        self._buffer = np.concatenate([self._buffer, frame.astype(np.float32) / 32768.0])
+        e = float(np.dot(frame, frame.astype(np.float64))) / len(frame)
+        quiet_line = self._p < _IDLE_P
+        if e < self._dead:
+            return self._skip(0.0)
+        if e < self._floor:
+            self._floor = e
+        elif quiet_line:
+            self._floor *= _FLOOR_RISE
+        if self._close > 0:
+            self._close -= 1
+        elif e < self._gate or (quiet_line and e < self._floor * self._margin):
+            return self._skip(self._p * self._hold)
+        self.network_frames += 1
+        self._buffer = np.concatenate([self._buffer, frame.astype(np.float32) * self._gain])
         while len(self._buffer) >= _SILERO_CONTEXT + _SILERO_CHUNK:
             chunk = self._buffer[: _SILERO_CONTEXT + _SILERO_CHUNK]
             out, self._state = self._session.run(None, {"input": chunk[None], "state": self._state, "sr": self._sr})
             self._p = float(out[0, 0])
             self._buffer = self._buffer[_SILERO_CHUNK:]
+        if self._p >= _SPEECH_P:
+            self._close = self._close_frames
         return self._p
+
+    def _skip(self, p: float) -> float:
+        self._p = p
+        self._buffer = self._buffer[:_SILERO_CONTEXT]
+        return p
+
+
+def _energy(dbfs: float) -> float:
+    """Mean square of int16 samples at a level in dBFS."""
+    return (10 ** (dbfs / 20) * 32768) ** 2
 
 
 class WebRtcVad:

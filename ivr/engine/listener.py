@@ -6,7 +6,9 @@ utterance, the utterance itself, and its final words are asked for as soon as th
 arrive with `speech_stopped`, whatever the line carries (digital silence, hiss, noise). While an
 utterance goes on longer than `long_turn_s`, the line is measured on a rolling window (minimum
 statistics), so a line that never pauses (babble, hum, music) is called noisy without waiting for an
-end that never comes (HEAR-3).
+end that never comes (HEAR-3). Likewise a line with no speech on it for `long_turn_s` whose floor is so
+loud that no caller could be heard over it (music or hum the VAD calls non-speech) is reported as an
+ongoing noisy utterance with SNR 0: such a line is not silent, and SIL-1's "您的电话没有声音" would be wrong.
 """
 
 from __future__ import annotations
@@ -93,6 +95,8 @@ class Listener:
         self._frames = 0
         self._turn_frames = 0
         self._flagged = False
+        self._quiet_frames = 0
+        self._line_flagged = False
         self._long = round(s.long_turn_s * FRAMES_PER_S)
         self._every = max(1, round(s.rolling_every_s * FRAMES_PER_S))
         self._window = round(s.rolling_window_s * FRAMES_PER_S)
@@ -114,6 +118,8 @@ class Listener:
             self.meter.start(edge.onset_frame)
             self._turn_frames = self._frames - edge.onset_frame
             self._flagged = False
+            self._quiet_frames = 0
+            self._line_flagged = False
             heard.append(SpeechStarted(edge.onset_frame * FRAME / RATE))
             self._start_recognising(edge.onset_frame)
         elif edge is not None:
@@ -129,6 +135,9 @@ class Listener:
                 self.recognizer.accept(frame)
             self._turn_frames += 1
             heard.extend(self._rolling_check())
+        else:
+            self._quiet_frames += 1
+            heard.extend(self._line_check())
         if self.recognizer is not None and (words := self.recognizer.poll()) is not None:
             heard.append(Words(words))
         return heard
@@ -152,6 +161,16 @@ class Listener:
             return []
         self._flagged = True
         return [Utterance("noisy", measured, ongoing=True)]
+
+    def _line_check(self) -> list[Heard]:
+        """No speech for a long while on a line too loud to hear anyone over: noisy, not silent (HEAR-3)."""
+        if self._line_flagged or self._quiet_frames < self._long or (self._quiet_frames - self._long) % self._every:
+            return []
+        measured = self.meter.loud_line(self.thresholds.loud_line_db)
+        if measured is None:
+            return []
+        self._line_flagged = True
+        return [Utterance(self.thresholds.classify(measured), measured, ongoing=True)]
 
     def finish(self) -> list[Heard]:
         """The call is over: the words of an utterance still in progress."""

@@ -1,53 +1,70 @@
-"""The hearing evaluation set: real recorded speech put through each line condition, reproducibly.
+"""The hearing evaluation sets: real recorded speech put through line conditions, labelled by the rules.
 
-Speech: the voice prompts of Debian's asterisk-core-sounds-{en,es,fr,ru}-wav (four recorded
-speakers, telephone quality) and alsa-utils' recorded clips. Each clip becomes a caller
-recording (line noise, then the utterance, then line noise) in one condition:
+Speech and music come from `ivr.eval.sources` (Debian's recorded voice prompts, alsa-utils' clips, music on
+hold). Each clip becomes a caller recording (line noise, the utterance, line noise) in one condition.
 
+The clean set: one cause at a time, the bands drawn apart.
   clear         -32..-20 dBFS, line noise 35-50 dB down, dry or near-field (RT60 0.15-0.3 s, DRR 8-15 dB)
   too_quiet     -54..-44 dBFS, line noise 20-30 dB down
-  noisy         -30..-20 dBFS, SNR 0-10 dB: white, pink or brown noise, or mains hum + hiss
+  noisy         -30..-20 dBFS, SNR 0-10 dB: white, pink or brown noise, or hum + hiss
   speakerphone  -36..-26 dBFS, room reverberation RT60 0.4-1.0 s at DRR -6..+2 dB, noise 25-40 dB down
-  silence       no speech: digital silence, hiss at -60..-25 dBFS, or hum
+  silence       no speech on a dead line: digital silence, or hiss or hum at -60..-47 dBFS
 
-Competing talkers (babble) are left out: any VAD hears them as the caller still talking.
-Every parameter is drawn from a generator seeded by the split and the item's index, so the set
-is the same on every machine. Clips alternate between the `dev` split (used to derive the
-thresholds) and the `test` split (used to report accuracy).
+The overlap set: callers hard to hear in more than one way, labelled by what the service code does first.
+  quiet_reverberant -> speakerphone  -54..-42 dBFS in a room (RT60 0.4-1.0 s, DRR -6..+2 dB), noise 25-40 dB
+                                     down: HEAR-1 names the cause (免提) before HEAR-2 asks for a louder voice
+  speakerphone_any  -> speakerphone  -48..-22 dBFS, rooms RT60 0.4-1.2 s, DRR -6..+3 dB, noise 25-40 dB down
+  quiet_hiss        -> too_quiet     -54..-44 dBFS on a hissy line at SNR 18-24 dB, above the noisy band
+                                     (0-10 dB): the voice is what is too weak, not the line (HEAR-2)
+  noisy_quiet       -> noisy         -54..-40 dBFS at SNR 0-10 dB (white, pink, brown noise, mains hum): a
+                                     line too noisy to hear is HEAR-3 whatever the caller's level
+  babble_under, music_under, hum_under -> noisy
+                                     a caller at -32..-20 dBFS over other talkers (3-6, real recorded
+                                     speech of the split's own clips), music on hold or mains hum at SNR 0-10 dB
+  babble_alone, music_alone, hum_alone, hiss_alone -> noisy
+                                     10 s of the line alone, the caller silent, at -38..-20 dBFS (hum and hiss
+                                     -35..-20): a line that is plainly not silent is too noisy to hear anyone
+                                     on (HEAR-3), never SIL-1's "您的电话没有声音"
+Left out as ambiguous under the rules: a speakerphone on a noisy line, and levels between the bands.
+
+Every parameter is drawn from a generator seeded by the set, the split and the item's index, so the sets
+are the same on every machine. Clips alternate between the `dev` split (used to derive the thresholds) and
+the `test` split (used to report accuracy); so do the music tracks, and babble is made of the split's clips.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import csv
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.signal import butter, fftconvolve, lfilter, sosfilt
 
-from ivr.adapters.vad import SileroVad
 from ivr.clock import RATE
-from ivr.engine.listener import Listener, ListenSettings, Utterance
-from ivr.errors import IvrError
-from ivr.frames import FRAME, to_float, to_int16
-from ivr.signal.hearing import HearingThresholds, Measurement
-from ivr.signal.level import active_level_db
-from ivr.signal.wav import probe, read_wav, write_wav
-
-SPEECH_SOURCES = (
-    Path("/usr/share/asterisk/sounds/en_US_f_Allison"),
-    Path("/usr/share/asterisk/sounds/es_MX_f_Allison"),
-    Path("/usr/share/asterisk/sounds/fr_CA_f_June"),
-    Path("/usr/share/asterisk/sounds/ru_RU_f_IvrvoiceRU"),
-    Path("/usr/share/sounds/alsa"),
+from ivr.eval.conditions import (
+    at_rms,
+    babble,
+    line_noise,
+    mains_hum,
+    music,
+    noise,
+    phone_band,
+    utterance,
 )
+from ivr.eval.sources import SPLITS, check_split, music_tracks, speech_clips
+from ivr.frames import to_int16
+from ivr.signal.wav import write_wav
+
+__all__ = ["LABELS", "SETS", "Item", "build", "compose", "line_noise", "speech_clips", "to_int16", "utterance", "write"]
+
 LABELS = ("clear", "too_quiet", "noisy", "speakerphone", "silence")
-SPLITS = {"dev": 0, "test": 1}
-_CLIPS_PER_SOURCE = 24
-_PHONE_BAND = butter(4, [250, 3500], btype="band", fs=RATE, output="sos")
+SETS = ("clean", "overlap")
 _SILENCE_ITEMS = 30
+_ALONE_ITEMS = 8  # per kind of line alone
+_ALONE_S = 10.0
+SEED = 20261124
 
 
 @dataclass(frozen=True)
@@ -60,80 +77,10 @@ class Item:
     audio: np.ndarray = field(repr=False)
 
 
-def speech_clips(split: str) -> list[tuple[str, np.ndarray]]:
-    """Recorded utterances of 1.2-4 s, alternating between the splits, from every source present."""
-    if split not in SPLITS:
-        raise IvrError(f"--split: choose one of {', '.join(SPLITS)}")
-    clips = []
-    for source in SPEECH_SOURCES:
-        if not source.is_dir():
-            continue
-        found = []
-        for path in sorted(source.glob("*.wav")):
-            try:
-                duration = probe(path).duration
-            except IvrError:
-                continue
-            if 1.2 <= duration <= 4.0 and path.stem != "Noise":
-                found.append(path)
-        step = max(1, len(found) // _CLIPS_PER_SOURCE)
-        picked = [(f"{source.name}/{p.stem}", to_float(read_wav(p))) for p in found[::step][:_CLIPS_PER_SOURCE]]
-        clips += picked[SPLITS[split] :: 2]
-    if not clips:
-        raise IvrError(
-            "no recorded speech found: apt-get install asterisk-core-sounds-en-wav alsa-utils (scripts/setup.sh)"
-        )
-    return clips
-
-
-def _at(x: np.ndarray, dbfs: float) -> np.ndarray:
-    rms = np.sqrt(np.mean(x**2))
-    return x * (10 ** (dbfs / 20) / rms) if rms > 0 else x
-
-
-def _noise(kind: str, n: int, rng: np.random.Generator) -> np.ndarray:
-    w = rng.standard_normal(n)
-    if kind == "pink":
-        w = lfilter(
-            [0.049922035, -0.095993537, 0.050612699, -0.004408786], [1, -2.494956002, 2.017265875, -0.5221894], w
-        )
-    elif kind == "brown":
-        w = lfilter([1.0], [1.0, -0.98], w)
-    elif kind == "hum":
-        t = np.arange(n) / RATE
-        w = np.sin(2 * np.pi * 50 * t) + 0.4 * np.sin(2 * np.pi * 150 * t) + 0.2 * _at(w, 0)
-    return w
-
-
-def room(rt60: float, drr_db: float, rng: np.random.Generator) -> np.ndarray:
-    """A room impulse response: the direct sound, then exponentially decaying diffuse reverberation."""
-    n = int(rt60 * RATE)
-    t = np.arange(n) / RATE
-    tail = rng.standard_normal(n) * np.exp(-6.9 * t / rt60)
-    tail[: int(0.004 * RATE)] = 0.0
-    tail *= 10 ** (-drr_db / 20) / np.sqrt(np.sum(tail**2))
-    tail[0] += 1.0
-    return tail
-
-
-def utterance(
-    speech: np.ndarray, level_db: float, rng: np.random.Generator, rt60: float = 0.0, drr_db: float = 0.0
-) -> np.ndarray:
-    """The utterance as it reaches the line: reverberated if in a room, phone band, at a level."""
-    x = fftconvolve(speech, room(rt60, drr_db, rng))[: len(speech) + int(rt60 * RATE)] if rt60 else speech
-    x = sosfilt(_PHONE_BAND, x)
-    return x * 10 ** ((level_db - active_level_db(x)) / 20)
-
-
-def line_noise(kind: str, n: int, level_db: float, rng: np.random.Generator) -> np.ndarray:
-    """`n` samples of the line's own noise, phone band, at a level; 'none' is digital silence."""
-    return np.zeros(n) if kind == "none" else _at(sosfilt(_PHONE_BAND, _noise(kind, n, rng)), level_db)
-
-
 def compose(
     speech: np.ndarray,
     level_db: float,
-    noise: str,
+    noise_kind: str,
     noise_db: float,
     rng: np.random.Generator,
     rt60: float = 0.0,
@@ -144,15 +91,28 @@ def compose(
     """A caller recording: line noise, the utterance, line noise."""
     x = utterance(speech, level_db, rng, rt60, drr_db)
     y = np.concatenate([np.zeros(int(lead_s * RATE)), x, np.zeros(int(tail_s * RATE))])
-    return y + line_noise(noise, len(y), noise_db, rng)
+    return y + line_noise(noise_kind, len(y), noise_db, rng)
 
 
-def build(split: str, seed: int = 20261124) -> Iterator[Item]:
-    """The split's items, in a fixed order."""
+def build(split: str, which: str = "clean", seed: int = SEED) -> Iterator[Item]:
+    """The items of one set and split, in a fixed order."""
+    check_split(split)
+    if which == "clean":
+        yield from _clean(split, seed)
+    elif which == "overlap":
+        yield from _overlap(split, seed)
+    else:
+        raise ValueError(f"unknown set {which!r}")
+
+
+def _rng(seed: int, which: str, split: str, index: int) -> np.random.Generator:
+    return np.random.default_rng([seed, SETS.index(which), SPLITS[split], index])
+
+
+def _clean(split: str, seed: int) -> Iterator[Item]:
     clips = speech_clips(split)
-    for index, (label, (name, clip)) in enumerate(
-        (label, c) for label in ("clear", "too_quiet", "noisy", "speakerphone") for c in clips
-    ):
+    pairs = [(label, c) for label in ("clear", "too_quiet", "noisy", "speakerphone") for c in clips]
+    for index, (label, (name, clip)) in enumerate(pairs):
         rng = np.random.default_rng([seed, SPLITS[split], index])
         p: dict[str, Any] = {"clip": name}
         if label == "clear":
@@ -175,94 +135,107 @@ def build(split: str, seed: int = 20261124) -> Iterator[Item]:
             p["snr_db"] = rng.uniform(25, 40)
             p["rt60"], p["drr_db"] = rng.uniform(0.4, 1.0), rng.uniform(-6, 2)
         audio = compose(
-            clip,
-            p["level_db"],
-            p["noise"],
-            p["level_db"] - p["snr_db"],
-            rng,
-            p.get("rt60", 0.0),
-            p.get("drr_db", 0.0),
+            clip, p["level_db"], p["noise"], p["level_db"] - p["snr_db"], rng, p.get("rt60", 0.0), p.get("drr_db", 0.0)
         )
         yield Item(f"{split}-{index:03d}-{label}", label, _rounded(p), to_int16(audio))
     for index in range(_SILENCE_ITEMS):
         rng = np.random.default_rng([seed, SPLITS[split], 1000 + index])
         kind = str(rng.choice(["digital", "white", "pink", "brown", "hum"]))
-        level = rng.uniform(-60, -25)
+        level = rng.uniform(-60, -47)
         n = int(4.0 * RATE)
-        audio = np.zeros(n) if kind == "digital" else _at(_noise(kind, n, rng), level)
+        audio = np.zeros(n) if kind == "digital" else at_rms(noise(kind, n, rng), level)
         params = {"noise": kind} if kind == "digital" else {"noise": kind, "noise_db": level}
         yield Item(f"{split}-{1000 + index}-silence", "silence", _rounded(params), to_int16(audio))
 
 
+Condition = Callable[[np.ndarray, np.random.Generator, dict[str, Any]], np.ndarray]
+
+
+def _overlap(split: str, seed: int) -> Iterator[Item]:
+    clips = speech_clips(split)
+    tracks = music_tracks(split)
+    talkers = [c for _, c in clips]
+
+    def quiet_reverberant(clip: np.ndarray, rng: np.random.Generator, p: dict[str, Any]) -> np.ndarray:
+        p.update(level_db=rng.uniform(-54, -42), noise="pink", snr_db=rng.uniform(25, 40))
+        p.update(rt60=rng.uniform(0.4, 1.0), drr_db=rng.uniform(-6, 2))
+        return compose(clip, p["level_db"], "pink", p["level_db"] - p["snr_db"], rng, p["rt60"], p["drr_db"])
+
+    def speakerphone_any(clip: np.ndarray, rng: np.random.Generator, p: dict[str, Any]) -> np.ndarray:
+        p.update(level_db=rng.uniform(-48, -22), noise=str(rng.choice(["white", "pink"])), snr_db=rng.uniform(25, 40))
+        p.update(rt60=rng.uniform(0.4, 1.2), drr_db=rng.uniform(-6, 3))
+        return compose(clip, p["level_db"], p["noise"], p["level_db"] - p["snr_db"], rng, p["rt60"], p["drr_db"])
+
+    def quiet_hiss(clip: np.ndarray, rng: np.random.Generator, p: dict[str, Any]) -> np.ndarray:
+        p.update(level_db=rng.uniform(-54, -44), noise=str(rng.choice(["white", "pink"])), snr_db=rng.uniform(18, 24))
+        return compose(clip, p["level_db"], p["noise"], p["level_db"] - p["snr_db"], rng)
+
+    def noisy_quiet(clip: np.ndarray, rng: np.random.Generator, p: dict[str, Any]) -> np.ndarray:
+        kind = str(rng.choice(["white", "pink", "brown", "mains"]))
+        p.update(level_db=rng.uniform(-54, -40), noise=kind, snr_db=rng.uniform(0, 10))
+        x = compose(clip, p["level_db"], "none", 0.0, rng)
+        bed = phone_band(mains_hum(len(x), rng)) if kind == "mains" else line_noise(kind, len(x), 0.0, rng)
+        return x + at_rms(bed, p["level_db"] - p["snr_db"])
+
+    def under(kind: str) -> Condition:
+        def make(clip: np.ndarray, rng: np.random.Generator, p: dict[str, Any]) -> np.ndarray:
+            p.update(level_db=rng.uniform(-32, -20), noise=kind, snr_db=rng.uniform(0, 10))
+            x = compose(clip, p["level_db"], "none", 0.0, rng, lead_s=3.0, tail_s=2.0)
+            bed = _line(kind, len(x), rng, p)
+            return x + at_rms(bed, p["level_db"] - p["snr_db"])
+
+        return make
+
+    def _line(kind: str, n: int, rng: np.random.Generator, p: dict[str, Any]) -> np.ndarray:
+        if kind == "babble":
+            p["talkers"] = int(rng.integers(3, 7))
+            return babble(talkers, p["talkers"], n, rng)
+        if kind == "music":
+            name, track = tracks[int(rng.integers(len(tracks)))]
+            p["track"] = name
+            return music(track, n, rng)
+        if kind == "hum":
+            return phone_band(mains_hum(n, rng))
+        return line_noise("white", n, 0.0, rng)
+
+    per_clip: list[tuple[str, str, Condition]] = [
+        ("quiet_reverberant", "speakerphone", quiet_reverberant),
+        ("speakerphone_any", "speakerphone", speakerphone_any),
+        ("quiet_hiss", "too_quiet", quiet_hiss),
+        ("noisy_quiet", "noisy", noisy_quiet),
+    ]
+    index = 0
+    for condition, label, make in per_clip:
+        for name, clip in clips:
+            rng = _rng(seed, "overlap", split, index)
+            p: dict[str, Any] = {"condition": condition, "clip": name}
+            audio = make(clip, rng, p)
+            yield Item(f"{split}-overlap-{index:03d}-{condition}", label, _rounded(p), to_int16(audio))
+            index += 1
+    unders = ("babble", "music", "hum")
+    for i, (name, clip) in enumerate(clips):
+        kind = unders[i % len(unders)]
+        rng = _rng(seed, "overlap", split, index)
+        p = {"condition": f"{kind}_under", "clip": name}
+        audio = under(kind)(clip, rng, p)
+        yield Item(f"{split}-overlap-{index:03d}-{kind}_under", "noisy", _rounded(p), to_int16(audio))
+        index += 1
+    for kind in ("babble", "music", "hum", "hiss"):
+        for _ in range(_ALONE_ITEMS):
+            rng = _rng(seed, "overlap", split, index)
+            top = -38.0 if kind in ("babble", "music") else -35.0
+            p = {"condition": f"{kind}_alone", "noise": kind, "noise_db": rng.uniform(top, -20)}
+            audio = at_rms(_line(kind, int(_ALONE_S * RATE), rng, p), p["noise_db"])
+            yield Item(f"{split}-overlap-{index:03d}-{kind}_alone", "noisy", _rounded(p), to_int16(audio))
+            index += 1
+
+
 def _rounded(p: dict[str, Any]) -> dict[str, Any]:
-    return {k: round(v, 2) if isinstance(v, float) else v for k, v in p.items()}
-
-
-@dataclass(frozen=True)
-class Result:
-    item: Item
-    measurement: Measurement | None
-
-    def predicted(self, thresholds: HearingThresholds) -> str:
-        return "silence" if self.measurement is None else thresholds.classify(self.measurement)
-
-
-def hear(audio: np.ndarray, settings: ListenSettings | None = None) -> Measurement | None:
-    """What the engine's own listener measures in one recording: its longest utterance (or a line that never paused)."""
-    listener = Listener(SileroVad(), None, HearingThresholds(), settings)
-    found: list[Measurement] = []
-    for i in range(0, len(audio) - FRAME + 1, FRAME):
-        found += [h.measurement for h in listener.feed(audio[i : i + FRAME]) if isinstance(h, Utterance)]
-    return max(found, key=lambda m: m.duration) if found else None
-
-
-def evaluate(items: list[Item]) -> list[Result]:
-    return [Result(item, hear(item.audio)) for item in items]
-
-
-def confusion(results: list[Result], thresholds: HearingThresholds) -> dict[str, dict[str, int]]:
-    table = {truth: dict.fromkeys(LABELS, 0) for truth in LABELS}
-    for r in results:
-        table[r.item.label][r.predicted(thresholds)] += 1
-    return table
-
-
-def accuracy(table: dict[str, dict[str, int]]) -> dict[str, float]:
-    return {label: row[label] / max(1, sum(row.values())) for label, row in table.items()}
-
-
-def derive(results: list[Result]) -> HearingThresholds:
-    """Thresholds that separate the dev split's classes best, each in the order `classify` applies them."""
-    measured = [(r.item.label, r.measurement) for r in results if r.measurement is not None]
-    noisy = _split_point([(m.snr_db, label == "noisy") for label, m in measured], low_is_positive=True)
-    rest = [(label, m) for label, m in measured if m.snr_db >= noisy]
-    quiet = _split_point([(m.level_db, label == "too_quiet") for label, m in rest], low_is_positive=True)
-    rest = [(label, m) for label, m in rest if m.level_db >= quiet]
-    speaker = _split_point([(m.decay_db_s, label == "speakerphone") for label, m in rest], low_is_positive=False)
-    return HearingThresholds(round(noisy, 1), round(quiet, 1), round(speaker, 0))
-
-
-def _split_point(values: list[tuple[float, bool]], low_is_positive: bool) -> float:
-    """The cut that maximises balanced accuracy; where several do, the middle of their range."""
-    xs = sorted({v for v, _ in values})
-    cuts = [(a + b) / 2 for a, b in pairwise(xs)] or xs
-    pos = [v for v, p in values if p]
-    neg = [v for v, p in values if not p]
-
-    def score(c: float) -> float:
-        hit = sum((v < c) == low_is_positive for v in pos) / max(1, len(pos))
-        reject = sum((v < c) != low_is_positive for v in neg) / max(1, len(neg))
-        return (hit + reject) / 2
-
-    best = max(score(c) for c in cuts)
-    good = [c for c in cuts if score(c) == best]
-    return (good[0] + good[-1]) / 2
+    return {k: round(float(v), 2) if isinstance(v, float) else v for k, v in p.items()}
 
 
 def write(items: list[Item], out: Path) -> None:
     """Write the items as 16 kHz WAVs with a labels.csv, for listening or other tools."""
-    import csv
-
     out.mkdir(parents=True, exist_ok=True)
     with (out / "labels.csv").open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)

@@ -18,7 +18,6 @@ from dataclasses import asdict, dataclass
 from typing import Literal
 
 import numpy as np
-from scipy.signal import butter, sosfilt
 
 from ivr.clock import RATE
 from ivr.frames import FRAME, Samples, to_float
@@ -27,12 +26,49 @@ from ivr.signal.level import SILENCE_DB, active_level_db, rms_db
 Hearing = Literal["clear", "too_quiet", "noisy", "speakerphone"]
 HEARINGS: tuple[Hearing, ...] = ("clear", "too_quiet", "noisy", "speakerphone")
 
-_BAND = butter(4, [1000, 3000], btype="band", fs=RATE, output="sos")
+# scipy.signal.butter(4, [1000, 3000], btype="band", fs=16000, output="sos"), fixed here so that listening
+# never imports scipy; tests/test_level.py checks them against scipy.
+BAND_SOS = (
+    (0.010209480791203134, 0.02041896158240627, 0.010209480791203134, 1.0, -0.8455015112001018, 0.3792928480982152),
+    (1.0, 2.0, 1.0, 1.0, -1.3399254521650663, 0.5529114477324666),
+    (1.0, -2.0, 1.0, 1.0, -0.6844587448666624, 0.6776857560750688),
+    (1.0, -2.0, 1.0, 1.0, -1.6981511544257875, 0.8470916054200859),
+)
+_IMPULSE = 1024  # the band filter's response falls below 1e-30 within this many samples
+
+
+def _impulse_response(sos: tuple[tuple[float, ...], ...], n: int) -> np.ndarray:
+    """The causal impulse response of a cascade of biquads (once, at import: a few thousand steps)."""
+    h = [1.0] + [0.0] * (n - 1)
+    for b0, b1, b2, _, a1, a2 in sos:
+        out, x1, x2, y1, y2 = [], 0.0, 0.0, 0.0, 0.0
+        for x in h:
+            y = b0 * x + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2
+            out.append(y)
+            x1, x2, y1, y2 = x, x1, y, y1
+        h = out
+    return np.array(h)
+
+
+_BAND_IR = _impulse_response(BAND_SOS, _IMPULSE)
+
+
+def band_1k_3k(x: np.ndarray) -> np.ndarray:
+    """The 1-3 kHz band of float audio: the Butterworth band-pass applied as an FFT convolution (same length)."""
+    n = len(x) + _IMPULSE - 1
+    size = 1 << (n - 1).bit_length()
+    return np.fft.irfft(np.fft.rfft(x, size) * np.fft.rfft(_BAND_IR, size), size)[: len(x)]
+
+
 _HOP = RATE // 200  # 5 ms
 _WIN = 2 * _HOP
 _SLOPE_HOPS = 8  # 40 ms
+_FLOOR_PERCENTILE = 5
+_FLOOR_CLAMP = 10 ** (-6 / 10)
 _NOISE_FRAMES = 150  # 3 s of non-speech frames
 _AFTER_SPEECH_FRAMES = 15  # reverberation tails are not the line's noise
+NOMINAL_CALLER_DB = -26.0
+"""A caller at the nominal telephone speech level (dBFS); a line louder than this less the noisy SNR drowns them."""
 
 
 @dataclass(frozen=True)
@@ -43,13 +79,18 @@ class HearingThresholds:
     quiet_level_db: float = -40.0
     speakerphone_decay_db_s: float = -259.0
 
+    @property
+    def loud_line_db(self) -> float:
+        """A line whose floor is above this is too noisy for a caller at the nominal level to be heard (HEAR-3)."""
+        return NOMINAL_CALLER_DB - self.noisy_snr_db
+
     def classify(self, m: Measurement) -> Hearing:
         if m.snr_db < self.noisy_snr_db:
-            return "noisy"
-        if m.level_db < self.quiet_level_db:
-            return "too_quiet"
+            return "noisy"  # HEAR-3: a line too noisy to hear, whatever the caller's level
         if m.decay_db_s > self.speakerphone_decay_db_s:
-            return "speakerphone"
+            return "speakerphone"  # HEAR-1 names the cause first, even when the caller is also quiet
+        if m.level_db < self.quiet_level_db:
+            return "too_quiet"  # HEAR-2
         return "clear"
 
 
@@ -65,25 +106,44 @@ class Measurement:
         return {k: round(v, 1) if k != "duration" else round(v, 3) for k, v in asdict(self).items()}
 
 
-def decay_rate(x: np.ndarray) -> float:
-    """3rd percentile of the 1-3 kHz band's level slope over 40 ms, in dB/s (more negative: drier)."""
-    band = sosfilt(_BAND, x)
-    n = (len(band) - _WIN) // _HOP
-    if n <= _SLOPE_HOPS:
-        return 0.0
+def band_energies(x: np.ndarray) -> np.ndarray:
+    """Mean square of the 1-3 kHz band in 10 ms windows every 5 ms."""
+    band = band_1k_3k(np.asarray(x, np.float64))
+    n = max(0, (len(band) - _WIN) // _HOP)
     idx = np.arange(_WIN)[None, :] + _HOP * np.arange(n)[:, None]
-    db = 10 * np.log10(np.mean(band[idx] ** 2, axis=1) + 1e-12)
+    return np.mean(band[idx] ** 2, axis=1) + 1e-12
+
+
+def decay_rate(x: np.ndarray, floor_subtracted: bool = True) -> float:
+    """3rd percentile of the 1-3 kHz band's level slope over 40 ms, in dB/s (more negative: drier).
+
+    With `floor_subtracted`, the band's own noise floor (5th percentile of its energies) is taken off first,
+    down to 6 dB below it: a dry word that falls into a hissy line's floor then falls as steeply as it does on
+    a quiet line, while a reverberant tail, which stays above the floor, keeps its slow decay (HEAR-1 vs HEAR-2).
+    """
+    energies = band_energies(x)
+    if len(energies) <= _SLOPE_HOPS:
+        return 0.0
+    if floor_subtracted:
+        floor = float(np.percentile(energies, _FLOOR_PERCENTILE))
+        energies = np.maximum(energies - floor, floor * _FLOOR_CLAMP)
+    db = 10 * np.log10(energies)
     slopes = (db[_SLOPE_HOPS:] - db[:-_SLOPE_HOPS]) / (_SLOPE_HOPS * _HOP / RATE)
     return float(np.percentile(slopes, 3))
 
 
-def measure(utterance: np.ndarray, noise_db: float) -> Measurement:
-    """Measure one utterance (float audio) against the line's noise floor."""
+def measure(utterance: np.ndarray, noise_db: float, after: np.ndarray | None = None) -> Measurement:
+    """Measure one utterance (float audio) against the line's noise floor.
+
+    `after`: the audio between the end of the utterance and the moment the detector called it over; the
+    decay is measured over both, since that is where a room's reverberant tail is heard (HEAR-1).
+    """
     level = active_level_db(utterance)
     if noise_db <= SILENCE_DB:  # no speech-free audio yet: the quietest 10 ms of the utterance
         frames = utterance[: len(utterance) // 160 * 160].reshape(-1, 160)
         noise_db = rms_db(frames[np.argmin(np.mean(frames**2, axis=1))]) if len(frames) else SILENCE_DB
-    return Measurement(level, noise_db, level - noise_db, decay_rate(utterance), len(utterance) / RATE)
+    decay = decay_rate(utterance if after is None or not len(after) else np.concatenate([utterance, after]))
+    return Measurement(level, noise_db, level - noise_db, decay, len(utterance) / RATE)
 
 
 class UtteranceMeter:
@@ -116,6 +176,15 @@ class UtteranceMeter:
             f = frame.astype(np.float32)
             self._noise.append(float(f @ f) / (len(f) * 32768.0**2))
 
+    def loud_line(self, loud_db: float) -> Measurement | None:
+        """The line between utterances, if its floor over the last 3 s is at least `loud_db` (nobody heard over it)."""
+        if len(self._noise) < self._noise.maxlen:  # type: ignore[operator]
+            return None
+        floor = self.noise_db()
+        if floor < loud_db:
+            return None
+        return Measurement(floor, floor, 0.0, 0.0, len(self._noise) * FRAME / RATE)
+
     def start(self, onset_frame: int) -> None:
         """Speech began at `onset_frame`: keep the frames from there on."""
         back = min(len(self._recent), self._frames - onset_frame)
@@ -143,4 +212,5 @@ class UtteranceMeter:
         keep = len(frames) - (self._frames - onset_frame)
         if keep <= 0:
             return None
-        return measure(to_float(np.concatenate(frames[:keep])), self.noise_db())
+        after = to_float(np.concatenate(frames[keep:])) if keep < len(frames) else None
+        return measure(to_float(np.concatenate(frames[:keep])), self.noise_db(), after)

@@ -1,10 +1,11 @@
-"""Speech levels: ITU-T P.56 active speech level, gain to a target level, click-free fades."""
+"""Speech levels: ITU-T P.56 active speech level, gain to a target level, click-free fades.
+
+numpy only: the hearing path runs on every utterance and must not pay scipy's import (about 1.2 s).
+"""
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d
-from scipy.signal import lfilter
 
 from ivr.clock import RATE
 
@@ -12,6 +13,35 @@ SILENCE_DB = -100.0
 _MARGIN_DB = 15.9
 _TIME_CONSTANT_S = 0.03
 _HANGOVER_S = 0.2
+_BLOCK = 1024  # g**-_BLOCK stays below 10 at 16 kHz: the blocked recursion keeps full precision
+
+
+def smooth(x: np.ndarray, g: float) -> np.ndarray:
+    """The first-order low-pass y[n] = g*y[n-1] + (1-g)*x[n] from rest, in blocks (no Python loop per sample)."""
+    n = len(x)
+    blocks = -(-n // _BLOCK)
+    padded = np.zeros(blocks * _BLOCK)
+    padded[:n] = x
+    xb = padded.reshape(blocks, _BLOCK)
+    powers = g ** np.arange(_BLOCK, dtype=np.float64)  # g**i
+    # within each block from rest: (1-g) * g**i * sum_k<=i g**-k x[k]
+    local = (1 - g) * powers * np.cumsum(xb / powers, axis=1)
+    carry = np.empty(blocks)
+    c, gb = 0.0, g**_BLOCK
+    for j in range(blocks):  # one step per block: the state handed from block to block
+        carry[j] = c
+        c = gb * c + local[j, -1]
+    y = local + carry[:, None] * (g * powers)[None, :]
+    return y.reshape(-1)[:n]
+
+
+def _active_count(above: np.ndarray, hangover: int) -> int:
+    """Samples within `hangover` before an above-threshold one (symmetric padding at the end)."""
+    n = len(above)
+    tail = above[::-1][: hangover - 1] if hangover > 1 else above[:0]
+    tail = np.concatenate([tail, np.zeros(max(0, hangover - 1 - len(tail)), bool)])
+    sums = np.concatenate([[0], np.cumsum(np.concatenate([above, tail]), dtype=np.int64)])
+    return int(np.count_nonzero(sums[hangover : hangover + n] - sums[:n]))
 
 
 def active_level_db(x: np.ndarray, rate: int = RATE) -> float:
@@ -20,7 +50,7 @@ def active_level_db(x: np.ndarray, rate: int = RATE) -> float:
     if not len(x) or not np.any(x):
         return SILENCE_DB
     g = np.exp(-1.0 / (rate * _TIME_CONSTANT_S))
-    envelope = lfilter([1 - g], [1, -g], lfilter([1 - g], [1, -g], np.abs(x)))
+    envelope = smooth(smooth(np.abs(x), g), g)
     hangover = max(1, int(_HANGOVER_S * rate))
     energy = np.sum(x * x)
     thresholds = 2.0 ** -np.arange(15, -1, -0.5)
@@ -29,7 +59,7 @@ def active_level_db(x: np.ndarray, rate: int = RATE) -> float:
         above = envelope >= c
         if not above.any():
             break
-        active = np.count_nonzero(maximum_filter1d(above.view(np.uint8), hangover, origin=-(hangover // 2)))
+        active = _active_count(above, hangover)
         level = 10 * np.log10(energy / active + 1e-30)
         diff = level - 20 * np.log10(c)
         if diff <= _MARGIN_DB:
