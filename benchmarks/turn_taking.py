@@ -39,7 +39,9 @@ from ivr.eval.turns import (
     played,
     probabilities,
 )
+from ivr.flowlang.load import load_flow
 from ivr.frames import FRAME
+from ivr.paths import flows_dir
 from ivr.signal.pitch import PhraseEndPitch, semitones
 from ivr.signal.speech import DetectorSettings, SpeechDetector
 
@@ -47,7 +49,8 @@ ENGINE_MS = 60.0
 """The engine's share after the decision on the live sound card, measured by live_timing.py (reaction - decision)."""
 OLD = DetectorSettings(quick_turn_s=0.0)
 """The fixed hangover: every turn ends after stop_s (500 ms) of silence."""
-NEW = DetectorSettings()
+NEW = load_flow(flows_dir() / "hotline.yaml").listening.detector
+"""What calls do: the hotline flow's listening settings."""
 SHORT_S = 1.0
 """Clips whose speech lasts less than this are reported apart as short turns (greetings, yes/no)."""
 
@@ -212,7 +215,8 @@ def main() -> None:
     args = parser.parse_args()
     items = load(args.every)
     voices = sorted({x.clip.voice for x in items})
-    print(f"{len(items) // 2} clips from {len(voices)} sources ({', '.join(voices)}), each on {len(CONDITIONS)} lines")
+    lines = len(CONDITIONS)
+    print(f"{len(items) // lines} clips from {len(voices)} sources ({', '.join(voices)}), each on {lines} lines")
     table(items, args.engine_ms)
     if not args.no_curve:
         curve(items, args.engine_ms)

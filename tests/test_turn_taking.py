@@ -9,7 +9,9 @@ from conftest import hiss, silence
 from ivr.adapters.vad import SileroVad
 from ivr.clock import RATE
 from ivr.eval.turns import Clip, clip, decisions, played
+from ivr.flowlang.load import load_flow
 from ivr.frames import FRAME
+from ivr.paths import flows_dir
 from ivr.signal.pitch import PhraseEndPitch
 from ivr.signal.speech import DetectorSettings, SpeechDetector
 
@@ -46,6 +48,20 @@ def test_a_pause_inside_the_utterance_does_not_end_the_turn(name: str, line: str
     assert frames_after_end(c, found[1][1]) >= 0
 
 
+@pytest.mark.rules("LSN-1", "HEAR-1")
+@pytest.mark.parametrize(
+    "name",
+    ["alsa/Front_Right", "ru_RU_f_IvrvoiceRU/im-sorry", "it_IT_m_Carlo/vm-rec-name"],
+)
+def test_a_speakerphone_callers_pause_does_not_end_the_turn(name: str) -> None:
+    # Reverberant far-field speech loses Silero's confidence in a pause: 0.32 s of quick stop cut 9 of 632
+    # such clips in benchmarks/turn_taking.py; the flow's 0.45 s cuts 2, as many as the full 0.5 s hangover.
+    c = clip(name)
+    found = edges(played(c, "speakerphone"), load_flow(flows_dir() / "hotline.yaml").listening.detector)
+    assert [k for k, _ in found] == ["start", "stop"], found
+    assert frames_after_end(c, found[1][1]) >= 0
+
+
 @pytest.mark.parametrize("line", ["silence", "hiss"])
 @pytest.mark.parametrize("name", ["en_US_f_Allison/vm-opts", "fr_CA_f_June/vm-review", "alsa/Side_Right"])
 def test_the_end_of_a_longer_turn_is_decided_within_the_hangover(name: str, line: str) -> None:
@@ -65,9 +81,9 @@ def test_a_short_greeting_ends_quickly(name: str, line: str) -> None:
     quick = [n for k, n in edges(audio) if k == "stop"]
     fixed = [n for k, n in edges(audio, FIXED) if k == "stop"]
     assert len(quick) == len(fixed) == 1
-    # quick_stop_s (16 frames) plus Silero's lag; the fixed hangover alone is 25 frames
-    assert 0 <= frames_after_end(c, quick[0]) <= 23
-    assert frames_after_end(c, fixed[0]) - frames_after_end(c, quick[0]) >= 8
+    # quick_stop_s (23 frames) plus Silero's lag; the fixed hangover alone is 25 frames
+    assert 0 <= frames_after_end(c, quick[0]) <= 30
+    assert frames_after_end(c, fixed[0]) - frames_after_end(c, quick[0]) >= 2
 
 
 def test_silence_and_hiss_never_start_a_turn() -> None:

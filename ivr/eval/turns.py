@@ -5,7 +5,8 @@ it_IT_m_Carlo) and alsa-utils' eight two-word clips ("Front ... Center"). Ground
 the clean recording itself: 10 ms frame energies against
 a threshold set by the clip's active speech level and its own noise floor give the speech
 segments; gaps between them are the pauses; the end of the last segment is the true end of the
-turn. Each clip is played to a detector padded with digital silence, or over line hiss.
+turn. Each clip is played to a detector padded with digital silence, over line hiss, or as a
+reverberant speakerphone caller over hiss.
 Clips split into `dev` and `test` by a hash of the prompt's name, so a prompt and its
 translations (same name in every language) always fall in the same split.
 """
@@ -156,22 +157,31 @@ def clip(name: str) -> Clip:
     return c
 
 
-CONDITIONS = ("silence", "hiss")
+CONDITIONS = ("silence", "hiss", "speakerphone")
+SPEAKERPHONE = {"level_db": -31.0, "rt60": 0.8, "drr_db": -4.0}
+"""A far-field caller (HEAR-1): reverberant, 5 dB quieter, over the same hiss."""
 
 
 def played(clip: Clip, condition: str, lead_s: float = 0.5, tail_s: float = 3.0, snr_db: float = 25.0) -> np.ndarray:
-    """The clip as a caller's line: `lead_s` before, `tail_s` after, digital silence or hiss `snr_db` down."""
+    """The clip as a caller's line: `lead_s` before, `tail_s` after: digital silence, hiss `snr_db` down, or hiss
+    under a reverberant speakerphone caller."""
+    if condition not in CONDITIONS:
+        raise IvrError(f"unknown line condition '{condition}' (choose {', '.join(CONDITIONS)})")
+    rng = np.random.default_rng(zlib.crc32(clip.name.encode()))
     lead, tail = int(lead_s * RATE), int(tail_s * RATE)
     n = lead + len(clip.audio) + tail
     n += -n % FRAME
     x = np.zeros(n)
-    x[lead : lead + len(clip.audio)] = clip.audio
-    if condition == "hiss":
-        rng = np.random.default_rng(zlib.crc32(clip.name.encode()))
+    if condition == "speakerphone":
+        from ivr.eval.conditions import utterance
+
+        voice = utterance(clip.audio, rng=rng, **SPEAKERPHONE)
+        x[lead : lead + len(voice)] = voice[: n - lead]
+    else:
+        x[lead : lead + len(clip.audio)] = clip.audio
+    if condition != "silence":
         w = rng.standard_normal(n)
         x += w * 10 ** ((LEVEL_DB - snr_db) / 20) / np.sqrt(np.mean(w**2))
-    elif condition != "silence":
-        raise IvrError(f"unknown line condition '{condition}' (choose {' or '.join(CONDITIONS)})")
     return to_int16(x)
 
 

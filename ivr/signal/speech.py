@@ -32,7 +32,7 @@ class DetectorSettings:
     stop_p: float = 0.35
     start_s: float = 0.1
     stop_s: float = 0.5
-    quick_stop_s: float = 0.32
+    quick_stop_s: float = 0.45
     quick_turn_s: float = 1.0
     rise_st: float = 3.0
 
