@@ -8,6 +8,7 @@ import queue
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import wave
 from itertools import count
@@ -184,6 +185,12 @@ def caller_wav(path: Path, *parts: np.ndarray) -> Path:
 def sipp(scenario: Path, target: str, *args: str, seconds: float = 60) -> subprocess.CompletedProcess[str]:
     """Run a SIPp scenario against the IVR on loopback."""
     port = free_udp_port()
-    cmd = ["sipp", "-sf", str(scenario.resolve()), "-i", "127.0.0.1", "-mi", "127.0.0.1", "-p", str(port), "-m", "1",
-           "-nostdin", "-trace_err", "-timeout", f"{int(seconds)}s", "-timeout_error", *args, target]  # fmt: skip
-    return run_process(cmd, seconds + 30, capture_output=True, text=True, cwd=scenario.parent)
+    with tempfile.TemporaryDirectory() as work:  # SIPp writes its logs beside the scenario otherwise
+        errors = Path(work) / "errors.log"
+        cmd = ["sipp", "-sf", str(scenario.resolve()), "-i", "127.0.0.1", "-mi", "127.0.0.1", "-p", str(port),
+               "-m", "1", "-nostdin", "-trace_err", "-error_file", str(errors), "-timeout", f"{int(seconds)}s",
+               "-timeout_error", *args, target]  # fmt: skip
+        out = run_process(cmd, seconds + 30, capture_output=True, text=True, cwd=work)
+        if errors.exists():
+            out.stderr += errors.read_text(errors="replace")
+    return out

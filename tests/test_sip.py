@@ -123,6 +123,27 @@ def test_the_jitter_buffer_reorders_fills_gaps_and_drops_late_packets() -> None:
     assert jb.late == 1
 
 
+def test_the_jitter_buffer_wraps_around_its_window() -> None:
+    jb = rtp.JitterBuffer(depth_ticks=0)
+    for k in range(rtp.WINDOW // 160 * 2 + 3):  # twice round the ring, across its end
+        jb.put(k * 160, np.full(160, k % 30000, np.int16))
+        assert (jb.pull() == k % 30000).all()
+    assert jb.lost == 0
+
+
+def test_silent_ivr_frames_skip_the_filter_but_send_the_same_packets(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(7)
+    frames = [
+        (rng.standard_normal(320) * 3000).astype(np.int16) if (i // 7) % 2 == 0 else np.zeros(320, np.int16)
+        for i in range(60)
+    ]
+    fast, plain = rtp.Media(0, "PCMU", None), rtp.Media(0, "PCMU", None)
+    plain.ssrc, plain.seq, plain.timestamp = fast.ssrc, fast.seq, fast.timestamp
+    sent = [fast.packet_out(f) for f in frames]
+    monkeypatch.setattr(rtp, "_QUIET_FRAMES", len(frames))  # never skip
+    assert [plain.packet_out(f) for f in frames] == sent
+
+
 def test_rtp_packets_round_trip_and_dtmf_events_are_reported_once() -> None:
     packet = rtp.parse(rtp.build(0, 65535, 2**32 - 160, 1234, b"\xff" * 160, marker=True))
     assert packet is not None and (packet.seq, packet.timestamp, packet.ssrc, packet.marker) == (

@@ -8,6 +8,7 @@ arrive a little after the turn ends). Fixed prompts are rendered before the firs
 from __future__ import annotations
 
 import argparse
+import gc
 import queue
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -252,6 +253,8 @@ def serve(args: argparse.Namespace) -> int:
         return directory.get(number or "") or Caller(number)
 
     warm_up(setup)
+    gc.collect()
+    gc.freeze()  # the models, prompts and flow are never freed: full collections need not walk them mid-tick
     engine = EngineHost(live, lookup, args.json)
     status = run(engine, settings, say)
     if live.records is not None:

@@ -24,6 +24,9 @@ TICK = LINE_RATE // 50
 WINDOW = LINE_RATE * 2
 """How far ahead of the play-out point packets are kept (2 s); later ones are dropped as a burst."""
 EVENTS = "0123456789*#ABCD"
+_TICKS = np.arange(TICK)
+_QUIET_FRAMES = 2
+"""Silent IVR frames after which the down-sampler holds only zeros (its filter spans under 40 ms)."""
 
 
 @dataclass(frozen=True)
@@ -102,9 +105,11 @@ class JitterBuffer:
         """The next 20 ms at 8 kHz; silence before the first packet and where packets are missing."""
         if self.play is None:
             return np.zeros(TICK, np.int16)
-        idx = (self.play + np.arange(TICK)) % WINDOW
-        out = np.where(self.filled[idx], self.buffer[idx], 0).astype(np.int16)
-        if not self.filled[idx].any():
+        first = self.play % WINDOW
+        idx: slice | np.ndarray = slice(first, first + TICK) if first + TICK <= WINDOW else (first + _TICKS) % WINDOW
+        filled = self.filled[idx]
+        out = np.where(filled, self.buffer[idx], np.int16(0))
+        if not filled.any():
             self.lost += 1
         self.filled[idx] = False
         self.play += TICK
@@ -146,6 +151,8 @@ class Media:
         self.remote_ssrc: int | None = None
         self.packets_in = 0
         self.first_out = True
+        self._quiet = 0
+        self._silence = g711.encode(np.zeros(TICK, np.int16), self.law)
 
     def received(self, packet: Packet) -> str | None:
         """Take a packet from the caller; a DTMF digit if one ended."""
@@ -172,12 +179,15 @@ class Media:
 
     def packet_out(self, frame: Samples) -> bytes:
         """The IVR's next 20 ms as an RTP packet."""
-        line = to_int16(self.down.process(frame.astype(np.float64) / 32768.0))
-        if len(line) != TICK:
-            line = np.resize(line, TICK)
-        packet = build(
-            self.payload_type, self.seq, self.timestamp, self.ssrc, g711.encode(line, self.law), self.first_out
-        )
+        self._quiet = self._quiet + 1 if not frame.any() else 0
+        if self._quiet > _QUIET_FRAMES:  # the IVR listens: no filtering of zeros (most of a call's frames)
+            payload = self._silence
+        else:
+            line = to_int16(self.down.process(frame.astype(np.float64) / 32768.0))
+            if len(line) != TICK:
+                line = np.resize(line, TICK)
+            payload = g711.encode(line, self.law)
+        packet = build(self.payload_type, self.seq, self.timestamp, self.ssrc, payload, self.first_out)
         self.first_out = False
         self.seq = (self.seq + 1) & 0xFFFF
         self.timestamp = (self.timestamp + TICK) & 0xFFFFFFFF
