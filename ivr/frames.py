@@ -25,8 +25,12 @@ def resample(x: np.ndarray, src_rate: int, dst_rate: int = RATE) -> np.ndarray:
 
 
 def to_int16(x: np.ndarray) -> Samples:
-    """Float audio in [-1, 1] to int16, clipped."""
-    return np.clip(np.round(x * 32768.0), -32768, 32767).astype(np.int16)
+    """Float audio in [-1, 1] to int16, clipped (in place on a scaled copy: called for every frame of every call)."""
+    y = np.multiply(x, 32768.0, dtype=np.float64)
+    np.rint(y, out=y)
+    np.minimum(y, 32767.0, out=y)
+    np.maximum(y, -32768.0, out=y)
+    return y.astype(np.int16)
 
 
 def to_float(x: Samples) -> np.ndarray:

@@ -132,10 +132,11 @@ class Resampler:
             newest = (k * down + half) // up - self._buf0  # in buf
             phase = (k * down + half) % up
             if bank.subfilters is not None:
-                y = np.zeros(count)
+                y = None
                 for s, g in bank.subfilters[phase]:
                     first = newest - s - (len(g) - 1) * down
-                    y += np.convolve(buf[first : first + (count + len(g) - 2) * down + 1 : down], g, "valid")
+                    part = np.convolve(buf[first : first + (count + len(g) - 2) * down + 1 : down], g, "valid")
+                    y = part if y is None else y + part
             else:
                 oldest = buf[newest - taps + 1 :]
                 windows = as_strided(oldest, (count, taps), (down * oldest.strides[0], oldest.strides[0]))
