@@ -172,7 +172,7 @@ def test_a_nuisance_call_is_told_firmly_without_a_rude_word(hotline: Flow, promp
 @pytest.mark.rules("UNSURE-1", "CONF-1")
 def test_after_the_last_re_ask_the_ivr_escalates_instead_of_guessing(hotline: Flow, prompts, caller_voice) -> None:
     call, _ = converse(hotline, prompts, caller_voice, load_script(CALLERS / "unsure.yaml"))
-    assert [e["why"] for e in event(call, "not_understood")][:3] == ["not a phone number"] * 3
+    assert [e["why"] for e in event(call, "not_understood")][:3] == ["no digits heard"] * 3
     assert event(call, "gave_up")[0]["rule"] == "UNSURE-1"
     (opened,) = event(call, "ticket_opened")
     assert (
