@@ -101,6 +101,8 @@ def test_words_that_fill_no_slot_say_why_in_one_line(kind: str, said: str, why: 
         ("好了", "yes", None),
         ("不对", "no", None),
         ("不行了", "no", None),
+        ("没有，不对", "no", None),
+        ("不能", "no", None),  # 'is it working now?' 'can't'
         ("不对 是 一 三 九 零 零 一 三 八 零 零 零", "correction", "一三九零零一三八零零零"),
         ("错了 应该 是 幺 三 九", "correction", "幺三九"),
         ("是 一 三 九 不是 一 三 八", "correction", "一三九"),

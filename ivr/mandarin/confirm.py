@@ -100,6 +100,13 @@ def _split_value(value: str) -> tuple[str, str]:
     return _strip_value(value), ""
 
 
+def _only_no(segments: list[tuple[str, str]]) -> bool:
+    """No words only, lone ones among them: '没有，不对' is a no."""
+    runs = "".join(w if kind == "other" else " " for kind, w in segments).split()
+    kinds = {kind for kind, _ in segments}
+    return "no" in kinds and "yes" not in kinds and all(r in LONE_NO_WORDS for r in runs)
+
+
 def _only_words(value: str) -> bool:
     """Nothing but yes/no/filler words: not a value ('不对，对的')."""
     return all(kind != "other" for kind, _ in _segment(value))
@@ -141,7 +148,7 @@ def classify_reply(text: str, expected: str | None = None) -> Reply:
         return Reply("unclear")
     if all(k == "yes" for k in kinds):
         return Reply("yes")
-    if all(k == "no" for k in kinds):
+    if _only_no(segments):
         return Reply("no")
     lead = 0
     while lead < len(segments) and segments[lead][0] in ("no", "filler"):
@@ -178,6 +185,8 @@ NOT_FIXED_WORDS: tuple[str, ...] = (
     "老样子",
 )  # fmt: skip
 """How a caller says the fault is still there after a step (还是…: a fault merely named, 上不了网, is not an answer)."""
+LONE_NOT_FIXED: tuple[str, ...] = ("不能", "不好", "没有", "不行")
+"""Still broken only when said alone: '不好意思' and '不能上网' are not answers."""
 _CONTRASTS: tuple[str, ...] = ("但是", "不过", "可是", "只是")
 """好了，但是…: half fixed is not a yes."""
 _OUTCOME_LEADS: tuple[str, ...] = ("现在", "已经", "这下", "终于", "嗯", "哦", "啊", "对", "是的", "是")
@@ -198,6 +207,8 @@ def classify_outcome(text: str) -> Reply:
             if body.startswith(lead) and not body.startswith(FIXED_WORDS):
                 body, moved = body[len(lead) :], True
                 break
+    if body in LONE_NOT_FIXED:
+        return Reply("no")
     fixed = next((w for w in sorted(FIXED_WORDS, key=len, reverse=True) if body.startswith(w)), None)
     if fixed is None or any(n in body[len(fixed) :] for n in "不没别错"):
         return Reply("unclear")
