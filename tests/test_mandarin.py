@@ -133,6 +133,18 @@ def test_a_reply_that_repeats_what_was_read_back_is_a_yes() -> None:
     assert mandarin.reply("是 立早 章") == Reply("correction", "立早章")  # nothing read back: read it back again
 
 
+@pytest.mark.rules("CONF-1", "APOL-1")
+def test_a_correction_of_one_group_gives_the_whole_number_read_back() -> None:
+    read_back = "幺三八，幺二三四，五六七八"
+    assert mandarin.reply("是 一 三 九 不是 一 三 八", read_back) == Reply("correction", "13912345678")
+    assert mandarin.reply("不是 幺三八 是 幺三九", read_back) == Reply("correction", "13912345678")
+    assert mandarin.reply("是 一 三 九 不是 一 三 七", read_back) == Reply("correction", "一三九")  # 137 not read back
+    twice = "幺三八，零零幺三，八零零零"  # 138 twice: which one is meant is asked again
+    assert mandarin.reply("是 一 三 九 不是 一 三 八", twice) == Reply("correction", "一三九")
+    address = "北京市海淀区3号楼502室"  # only a number read back digit by digit is patched
+    assert mandarin.reply("是 五 零 三 不是 五 零 二", address) == Reply("correction", "五零三")
+
+
 @pytest.mark.rules("ASK-1")
 def test_the_flows_keywords_are_found_by_sound_and_in_the_order_said(flow: Flow) -> None:
     (misheard,) = mandarin.find("我 想 报秀 吧", intents(flow))  # 报秀: an ASR homophone of 报修

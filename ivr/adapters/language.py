@@ -14,6 +14,7 @@ from ivr.engine.language import Match, NotUnderstood, Reply, SlotValue
 from ivr.errors import IvrError
 
 if TYPE_CHECKING:
+    from ivr.mandarin.confirm import Reply as MandarinReply
     from ivr.mandarin.keywords import IntentMatcher
 
 KeywordLists = tuple[tuple[str, tuple[str, ...]], ...]
@@ -56,6 +57,10 @@ class MandarinLanguage:
         said = classify_reply(text, expected)
         if said.kind == "unclear":
             said = classify_outcome(text)
+        if said.kind == "correction" and said.replaces and expected:
+            whole = _corrected_digits(expected, said)
+            if whole:
+                return Reply("correction", whole)
         return Reply(said.kind, said.value or None)  # a correction's value is parsed again as the slot (APOL-1)
 
     def find(self, text: str, keywords: Mapping[str, Sequence[str]]) -> list[Match]:
@@ -77,6 +82,17 @@ class MandarinLanguage:
             return address(surname, title)
         except ValueError as e:
             raise IvrError(f"form of address: {e}") from None
+
+
+def _corrected_digits(read_back: str, said: MandarinReply) -> str | None:
+    """The whole number after '是一三九不是一三八' corrects one group of a digit read-back (APOL-1), else None."""
+    from ivr.mandarin.readback import GROUP_SEPARATOR, SPOKEN_DIGITS
+    from ivr.mandarin.slots import apply_correction
+
+    groups = read_back.split(GROUP_SEPARATOR)
+    if not all(g and all(ch in SPOKEN_DIGITS for ch in g) for g in groups):
+        return None  # only a number read back digit by digit: an address's 五零二 is not the whole value
+    return apply_correction("".join(str(SPOKEN_DIGITS.index(ch)) for g in groups for ch in g), said)
 
 
 @lru_cache(maxsize=64)
