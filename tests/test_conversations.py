@@ -78,6 +78,24 @@ def test_greeting_gets_the_reply_and_a_question_its_answer(hotline: Flow, prompt
     ]
 
 
+@pytest.mark.rules("CONF-1", "APOL-1")
+def test_a_caller_who_corrects_one_group_hears_the_whole_corrected_number(
+    hotline: Flow, prompts: PromptStore, caller_voice: PromptStore, tmp_path: Path
+) -> None:
+    words = ["我们办公室的系统登录不了", "一打开就报错", "我姓张，弓长张", "对", "一三八一二三四五六七八",
+             "是一三九不是一三八", "对的", "北京市海淀区中关村大街1号", "对", "没有了，谢谢"]  # fmt: skip
+    script = tmp_path / "one_group.yaml"
+    script.write_text(
+        "steps:\n" + "".join(f"  - say: {w}\n" for w in words) + "  - silence: 2\n  - hangup: true\n",
+        encoding="utf-8",
+    )
+    call, _ = converse(hotline, prompts, caller_voice, load_script(script))
+    texts = [text for _, _, text in said(call)]
+    corrected = texts.index("对不起，是我听错了。")  # APOL-1, then the whole number read back again (CONF-1)
+    assert texts[corrected + 1] == "您的电话是幺三九，幺二三四，五六七八，对吗？"
+    assert ("phone", "13912345678") in [(e["slot"], e["value"]) for e in event(call, "slot_confirmed")]
+
+
 @pytest.mark.rules("GRT-2", "GRT-3")
 def test_a_known_caller_is_addressed_by_surname_and_title_never_the_full_name(
     hotline: Flow, prompts: PromptStore, caller_voice: PromptStore
@@ -172,7 +190,7 @@ def test_a_nuisance_call_is_told_firmly_without_a_rude_word(hotline: Flow, promp
 @pytest.mark.rules("UNSURE-1", "CONF-1")
 def test_after_the_last_re_ask_the_ivr_escalates_instead_of_guessing(hotline: Flow, prompts, caller_voice) -> None:
     call, _ = converse(hotline, prompts, caller_voice, load_script(CALLERS / "unsure.yaml"))
-    assert [e["why"] for e in event(call, "not_understood")][:3] == ["not a phone number"] * 3
+    assert [e["why"] for e in event(call, "not_understood")][:3] == ["no digits heard"] * 3
     assert event(call, "gave_up")[0]["rule"] == "UNSURE-1"
     (opened,) = event(call, "ticket_opened")
     assert (

@@ -138,7 +138,8 @@ class Collector:
         self.say(*prompts, self.spec.confirm)
 
     def _confirm_reply(self, words: Transcript) -> None:
-        reply = self.conv.language.reply(words.text) if not getattr(words, "forced", False) else None
+        read_back = self.conv.slots[self.spec.slot].spoken
+        reply = self.conv.language.reply(words.text, read_back) if not getattr(words, "forced", False) else None
         if reply is not None and reply.kind == "yes":
             self.emit("slot_confirmed", slot=self.spec.slot, value=self.conv.slots[self.spec.slot].value)
             self._done()
