@@ -8,12 +8,17 @@ arrive a little after the turn ends). Fixed prompts are rendered before the firs
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
+import os
 import queue
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
+
+import numpy as np
 
 from ivr import paths
 from ivr.app import wiring
@@ -39,7 +44,7 @@ class OffLoopPrompts:
         self.store = store
         self.ready: dict[tuple[str, str | None], PromptAudio] = {(text, None): store.audio(text) for text in fixed}
         self.pending: dict[tuple[str, str | None], Future[PromptAudio]] = {}
-        self.worker = ThreadPoolExecutor(1, thread_name_prefix="prompts")
+        self.worker = _background_thread("prompts")
 
     def audio(self, text: str, recording: str | None = None) -> PromptAudio | None:
         key = (text, recording)
@@ -70,8 +75,9 @@ class OffLoopRecognizer:
             self._flush()
 
     def _flush(self) -> None:
-        frames, self.batch = self.batch, []
-        self.worker.submit(lambda: [self.inner.accept(f) for f in frames])
+        if self.batch:  # one call into the decoder for the lot: the thread holds the GIL as little as it can
+            self.worker.submit(self.inner.accept, np.concatenate(self.batch))
+            self.batch = []
 
     def end_utterance(self) -> None:
         self._flush()
@@ -96,7 +102,7 @@ class OffLoopRecognizer:
 class OffLoopModel:
     def __init__(self, model: RecognizerFactory) -> None:
         self.model = model
-        self.worker = ThreadPoolExecutor(1, thread_name_prefix="recogniser")
+        self.worker = _background_thread("recogniser")
 
     def new_call(self) -> OffLoopRecognizer:
         return OffLoopRecognizer(self.model.new_call(), self.worker)
@@ -107,7 +113,7 @@ class BackgroundRecords:
 
     def __init__(self, inner: DurableRecords) -> None:
         self.inner = inner
-        self.worker = ThreadPoolExecutor(1, thread_name_prefix="records")
+        self.worker = _background_thread("records")
 
     def open_call(self, start: CallStart) -> str:
         call_id = new_id("c")
@@ -197,6 +203,17 @@ class EngineHost:
             except Exception as e:  # the server ends that call alone
                 out.append(e)
         return out
+
+
+def _background_thread(name: str) -> ThreadPoolExecutor:
+    """A worker thread the kernel schedules after the media loop (nice 10): when the CPU is short, words and
+    records come late, never the caller's audio or the 5 s waits."""
+    return ThreadPoolExecutor(1, thread_name_prefix=name, initializer=_lower_priority)
+
+
+def _lower_priority() -> None:
+    with contextlib.suppress(OSError):  # not permitted: the thread keeps the process's priority
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
 
 
 def _report_failure(done: Future[None]) -> None:
