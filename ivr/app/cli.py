@@ -171,7 +171,7 @@ def _parser() -> argparse.ArgumentParser:
     srv.add_argument(
         "--media-timeout", type=float, default=15.0, metavar="S", help="no RTP for S seconds ends a call (default 15)"
     )
-    _call_options(srv, record=False)
+    _call_options(srv, record=False, caller_id=False)
 
     ev = command(
         "eval",
@@ -339,7 +339,7 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _call_options(p: argparse.ArgumentParser, record: bool = True) -> None:
+def _call_options(p: argparse.ArgumentParser, record: bool = True, caller_id: bool = True) -> None:
     p.add_argument(
         "--flow", default="hotline", help="flow name in the flows directory, or a .yaml file (default: hotline)"
     )
@@ -357,12 +357,13 @@ def _call_options(p: argparse.ArgumentParser, record: bool = True) -> None:
     p.add_argument(
         "--vad", default="silero", choices=["silero", "webrtc"], help="voice activity detector (default: silero)"
     )
-    p.add_argument(
-        "--caller-id",
-        metavar="NUMBER",
-        help="the caller's number: a caller in the directory is addressed by surname and title (GRT-2), and a VIP "
-        "caller is offered a call-back (HEAR-2, HEAR-3)",
-    )
+    if caller_id:  # a SIP call brings its own, from the From header
+        p.add_argument(
+            "--caller-id",
+            metavar="NUMBER",
+            help="the caller's number: a caller in the directory is addressed by surname and title (GRT-2), and a "
+            "VIP caller is offered a call-back (HEAR-2, HEAR-3)",
+        )
     p.add_argument(
         "--directory", type=Path, metavar="FILE", help="caller directory (default: $IVR_CALLERS, else callers.yaml)"
     )
