@@ -95,7 +95,7 @@ def summary(outcomes: list[Outcome], short: set[str]) -> dict[str, float]:
 def table(items: list[Played], engine_ms: float) -> None:
     short = {x.clip.name for x in items if x.clip.truth.end - x.clip.truth.start < SHORT_S}
     print(f"decision latency after the true end of speech (ms); reaction = decision + {engine_ms:.0f} ms engine share")
-    head = f"{'split':<5} {'line':<8} {'clips':>5} {'detector':<10} {'median':>7} {'p90':>6} {'reaction':>9}"
+    head = f"{'split':<5} {'line':<12} {'clips':>5} {'detector':<10} {'median':>7} {'p90':>6} {'reaction':>9}"
     print(head + f" {'interrupted':>11} {'short turns':>12} {'no end':>7}")
     for split in SPLITS:
         for condition in CONDITIONS:
@@ -103,7 +103,7 @@ def table(items: list[Played], engine_ms: float) -> None:
             for name, settings in (("fixed 500", OLD), ("new", NEW)):
                 s = summary(run(subset, settings), short)
                 print(
-                    f"{split:<5} {condition:<8} {s['clips']:>5} {name:<10} {s['median']:>7.0f} {s['p90']:>6.0f} "
+                    f"{split:<5} {condition:<12} {s['clips']:>5} {name:<10} {s['median']:>7.0f} {s['p90']:>6.0f} "
                     f"{s['median'] + engine_ms:>9.0f} {s['interrupted']:>11} {s['short']:>12.0f} {s['no_end']:>7}"
                 )
     n_short = len({x.clip.name for x in items if x.clip.name in short})

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
 from itertools import pairwise
+from pathlib import Path
 
 import numpy as np
 from scipy.signal import correlate, resample_poly
+
+from ivr.clock import pause, stopwatch
 
 
 def locate(recording: np.ndarray, prompt: np.ndarray, rate: int = 16000) -> tuple[float, float, float]:
@@ -32,3 +36,11 @@ def waits(recording: np.ndarray, prompts: list[np.ndarray], rate: int = 16000) -
     assert [f[0] for f in found] == sorted(f[0] for f in found), "prompts out of order"
     gaps = [b[0] - a[1] for a, b in pairwise(found)]
     return [f[2] for f in found], gaps
+
+
+def wait_until_recording(path: Path, recorder: subprocess.Popen[bytes]) -> None:
+    """parecord needs a moment to connect; a call started before it would lose its greeting's start."""
+    elapsed = stopwatch()
+    while path.stat().st_size < 3200:
+        assert recorder.poll() is None and elapsed() < 10, "parecord did not start recording line1_ivr.monitor"
+        pause(0.02)

@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import stored
-from heard import waits
+from heard import wait_until_recording, waits
 
 from ivr.adapters.prompts import PromptStore
-from ivr.clock import communicate, pause, run_process, stopwatch
+from ivr.clock import communicate, run_process
 from ivr.flowlang.model import Flow
 from ivr.paths import ROOT
 
@@ -66,14 +66,6 @@ def check_silent_script_heard(recording: np.ndarray, rate: int, hotline: Flow, p
     matches, gaps = waits(recording, audio, rate)
     assert min(matches) > 0.95, matches
     assert gaps == [pytest.approx(5.0, abs=0.04)] * 2
-
-
-def wait_until_recording(path: Path, recorder: subprocess.Popen[bytes]) -> None:
-    """parecord needs a moment to connect; a call started before it would lose its greeting's start."""
-    elapsed = stopwatch()
-    while path.stat().st_size < 3200:
-        assert recorder.poll() is None and elapsed() < 10, "parecord did not start recording line1_ivr.monitor"
-        pause(0.02)
 
 
 def test_devices_are_listed_and_a_wrong_one_is_a_clear_error(ivr_env: dict[str, str]) -> None:
