@@ -51,6 +51,14 @@ class Serve:
         assert "serving SIP on" in ready, ready + self.proc.stderr.read()
         self.uri = f"sip:ivr@127.0.0.1:{self.port}"
 
+    def __enter__(self) -> Serve:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            wait_process(self.proc, 10)
+
     def stop(self) -> tuple[list[dict[str, Any]], str]:
         """Drain and end it (two SIGTERMs); its events and its log."""
         if self.proc.poll() is None:

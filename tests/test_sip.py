@@ -42,11 +42,8 @@ def env(tmp_path: Path, prompts: PromptStore) -> dict[str, str]:
 
 @pytest.fixture
 def serve(env: dict[str, str]) -> Iterator[Serve]:
-    server = Serve(env, "--model", "none")
-    yield server
-    if server.proc.poll() is None:
-        server.proc.kill()
-        wait_process(server.proc, 10)
+    with Serve(env, "--model", "none") as server:
+        yield server
 
 
 # -- the parts, against RFC behaviour ------------------------------------------------------------
@@ -333,17 +330,13 @@ def test_a_silent_sip_caller_hears_the_whole_script_timed_at_the_phone(
 def test_a_call_answered_after_more_than_5_rings_opens_with_the_apology(
     env: dict[str, str], tmp_path: Path, hotline: Flow, prompts: PromptStore
 ) -> None:
-    server = Serve(env, "--model", "none", "--answer-after", "6", "--ring-period", "0.5")
-    try:
+    with Serve(env, "--model", "none", "--answer-after", "6", "--ring-period", "0.5") as server:
         phone = Baresip(tmp_path)
         ctrl = phone.dial(server.uri, caller_wav(tmp_path / "late.wav", np.zeros(16000 * 14, np.int16)))
         assert ctrl.wait_for("CALL_ESTABLISHED", seconds=30)["type"] == "CALL_ESTABLISHED"
         ctrl.wait_for("CALL_CLOSED", seconds=60)
         phone.quit(ctrl)
         events, _ = server.stop()
-    finally:
-        if server.proc.poll() is None:
-            server.proc.kill()
     answered = next(e for e in events if e["event"] == "answered")
     assert (answered["rings"], answered["late"]) == (6, True)
     started = [(e["prompt"], e["rule"]) for e in events if e["event"] == "prompt_started"]
@@ -355,8 +348,7 @@ def test_a_call_answered_after_more_than_5_rings_opens_with_the_apology(
 
 @pytest.mark.rules("CLOSE-1", "SIL-2", "LSN-1")
 def test_a_caller_who_speaks_then_hangs_up_ends_the_call_as_the_caller(env: dict[str, str], tmp_path: Path) -> None:
-    server = Serve(env)  # with the real Vosk model
-    try:
+    with Serve(env) as server:  # with the real Vosk model
         phone = Baresip(tmp_path)
         ctrl = phone.dial(
             server.uri,
@@ -367,9 +359,6 @@ def test_a_caller_who_speaks_then_hangs_up_ends_the_call_as_the_caller(env: dict
         ctrl.wait_for("CALL_CLOSED", seconds=60)
         phone.quit(ctrl)
         events, _ = server.stop()
-    finally:
-        if server.proc.poll() is None:
-            server.proc.kill()
     assert next(e["rule"] for e in events if e["event"] == "prompt_started") == "ANS-2"
     assert "SIL-1" not in [e["rule"] for e in events if e["event"] == "prompt_started"]
     assert [e["event"] for e in events].count("speech_started") >= 1
@@ -389,8 +378,7 @@ def test_a_caller_who_hangs_up_mid_prompt(serve: Serve, tmp_path: Path) -> None:
 
 
 def test_a_caller_whose_phone_dies_is_hung_up_on_as_dead_media(env: dict[str, str], tmp_path: Path) -> None:
-    server = Serve(env, "--model", "none", "--media-timeout", "2")
-    try:
+    with Serve(env, "--model", "none", "--media-timeout", "2") as server:
         phone = Baresip(tmp_path)
         ctrl = phone.dial(server.uri, caller_wav(tmp_path / "long.wav", np.zeros(16000 * 60, np.int16)))
         assert ctrl.wait_for("CALL_ESTABLISHED", seconds=30)["type"] == "CALL_ESTABLISHED"
@@ -400,9 +388,6 @@ def test_a_caller_whose_phone_dies_is_hung_up_on_as_dead_media(env: dict[str, st
         wait_process(phone.proc, 10)
         pause(3.0)
         events, log = server.stop()
-    finally:
-        if server.proc.poll() is None:
-            server.proc.kill()
     assert [e["by"] for e in events if e["event"] == "hangup"] == ["dead_media"]
     assert "no RTP for 2 s" in log
     (call,) = stored(tmp_path / "calls.sqlite3", "calls")
@@ -410,8 +395,7 @@ def test_a_caller_whose_phone_dies_is_hung_up_on_as_dead_media(env: dict[str, st
 
 
 def test_a_second_caller_rings_until_the_line_is_free(env: dict[str, str], tmp_path: Path) -> None:
-    server = Serve(env, "--model", "none", "--max-calls", "1", "--ring-period", "1")
-    try:
+    with Serve(env, "--model", "none", "--max-calls", "1", "--ring-period", "1") as server:
         first, second = Baresip(tmp_path, "13800138000"), Baresip(tmp_path, "13900139000")
         c1 = first.dial(server.uri, caller_wav(tmp_path / "a.wav", np.zeros(16000 * 5, np.int16)))
         assert c1.wait_for("CALL_ESTABLISHED", seconds=30)["type"] == "CALL_ESTABLISHED"
@@ -422,9 +406,6 @@ def test_a_second_caller_rings_until_the_line_is_free(env: dict[str, str], tmp_p
         first.quit(c1)
         second.quit(c2)
         events, _ = server.stop()
-    finally:
-        if server.proc.poll() is None:
-            server.proc.kill()
     answered = [e for e in events if e["event"] == "answered"]
     hangups = [e for e in events if e["event"] == "hangup"]
     assert len(answered) == 2 and answered[1]["rings"] >= 4  # it rang the whole first call long
