@@ -18,6 +18,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -25,7 +26,7 @@ from ivr.adapters.espeak import EspeakSynthesizer
 from ivr.adapters.prompts import PromptStore
 from ivr.adapters.vad import SileroVad
 from ivr.adapters.vosk import VoskModel, default_model_path
-from ivr.app.samples import SAMPLE_RATE, hiss_call, silent_call
+from ivr.app.samples import SAMPLE_RATE, hiss_call, silent_call, speech_call
 from ivr.clock import cpu_time, run_process, stopwatch
 from ivr.flowlang.load import load_flow
 from ivr.frames import resample, to_float, to_int16
@@ -59,6 +60,37 @@ def process_wall(repeat: int, args: list[str]) -> float:
         if done.returncode != 0:
             raise SystemExit(f"{' '.join(args)} failed: {done.stderr[-300:]!r}")
     return statistics.median(times)
+
+
+def speech_ratio(flow: Any, prompts: PromptStore, model: VoskModel, audio: np.ndarray, repeat: int) -> None:
+    """A speech call with Vosk, whole, against raw Vosk fed only the call's speech parts (its utterances)."""
+    replayed: list[Any] = []
+
+    def whole() -> float:
+        replayed.append(replay(flow, audio, prompts, SileroVad(), model))
+        return replayed[-1].result.duration
+
+    cpu_call, call_s = median_of(repeat, whole)
+    events = [e.as_dict() for e in replayed[-1].timeline.events]
+    starts = [e["onset"] for e in events if e["event"] == "speech_started"]
+    stops = [e["onset"] for e in events if e["event"] == "speech_stopped"]
+    parts = [audio[int(a * 16000) : int(b * 16000)] for a, b in zip(starts, stops, strict=False)]
+
+    def raw() -> float:
+        recognizer = model.new_call()
+        for part in parts:
+            for i in range(0, len(part) - 319, 320):
+                recognizer.accept(part[i : i + 320])
+            recognizer.end_utterance()
+        return 0.0
+
+    cpu_raw, _ = median_of(repeat, raw)
+    speech_s = sum(len(p) for p in parts) / 16000
+    print(
+        f"speech call with Vosk, {call_s:.1f} s ({len(parts)} utterances, {speech_s:.1f} s of speech): "
+        f"{cpu_call * 1000:.0f} ms CPU; raw Vosk on the speech parts alone {cpu_raw * 1000:.0f} ms; "
+        f"ratio {cpu_call / cpu_raw:.2f} (goal <= 1.1)"
+    )
 
 
 def main() -> int:
@@ -100,6 +132,7 @@ def main() -> int:
         row = f"{name:<15}{'off':<6}{call_s:>8.2f}{cpu * 1000:>9.1f}{call_s / cpu:>11.0f}x"
         print(f"{row}  (the VAD as it was: -80 dBFS gate, no skip)")
 
+    speech_ratio(flow, prompts, model, to_int16(resample(to_float(speech_call()), SAMPLE_RATE)), args.repeat)
     print()
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "call30.wav"
