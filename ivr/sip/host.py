@@ -31,8 +31,3 @@ class LineCall(Protocol):
 
 class CallHost(Protocol):
     def answer(self, call: IncomingCall) -> LineCall: ...
-
-    def step_all(self, frames: list[tuple[LineCall, Samples]]) -> list[Samples | Exception]:
-        """One tick of every answered call: each caller frame in, each IVR frame out (or what went wrong),
-        together so work common to the calls can be done once."""
-        ...

@@ -110,7 +110,7 @@ class Server(asyncio.DatagramProtocol):
         self.ticker = Ticker(self.loop, TICK_S, self.tick)
         self.stopped = asyncio.Event()
         self.errors = 0
-        self.outgoing: list[tuple[tuple[Dialog, LineCall, rtp.Media], Samples | Exception]] = []
+        self.outgoing: list[tuple[Dialog, Samples]] = []
         self.session = int(loop_now(self.loop) * 1000) & 0xFFFFFFF
 
     # -- the SIP socket ---------------------------------------------------------------------
@@ -382,39 +382,41 @@ class Server(asyncio.DatagramProtocol):
             dialog.line.dtmf(digit)
 
     def tick(self) -> None:
-        """Every 20 ms: the frames stepped last tick go out as RTP first, then every call's next caller frame
-        goes into the engine at once. Sending before stepping puts each packet on the ticker's beat whatever
-        the stepping costs (one frame of added delay)."""
-        self.send_media(self.outgoing)
-        live = [
-            (d, d.line, d.media)
-            for d in self.dialogs.values()
-            if d.state in ("answered", "confirmed") and d.media is not None and d.line is not None
-        ]
-        outs = self.host.step_all([(line, media.frame_in()) for _, line, media in live])
-        self.outgoing = list(zip(live, outs, strict=True))
+        """Every 20 ms: the frames stepped last tick go out as RTP first, then each call's next caller frame goes
+        into its engine. Sending before stepping puts every packet on the ticker's beat whatever the stepping
+        costs (one frame of added delay)."""
+        self.send_media()
+        self.outgoing = []
+        for dialog in list(self.dialogs.values()):
+            if dialog.state not in ("answered", "confirmed") or dialog.media is None or dialog.line is None:
+                continue
+            try:
+                self.outgoing.append((dialog, dialog.line.step(dialog.media.frame_in())))
+            except Exception as e:  # one call's failure ends that call, never the others
+                self.call_failed(dialog, e)
         self.expire()
 
-    def send_media(self, outgoing: list[tuple[tuple[Dialog, LineCall, rtp.Media], Samples | Exception]]) -> None:
+    def send_media(self) -> None:
         now = loop_now(self.loop)
-        for (dialog, line, media), out in outgoing:
-            if dialog.state not in ("answered", "confirmed"):
+        for dialog, out in self.outgoing:
+            if dialog.state not in ("answered", "confirmed") or dialog.media is None or dialog.line is None:
                 continue  # ended since it was stepped
             try:
-                if isinstance(out, Exception):
-                    raise out
                 if dialog.port is not None and dialog.port.transport is not None and dialog.remote_rtp[1]:
-                    dialog.port.transport.sendto(media.packet_out(out), dialog.remote_rtp)
-                if line.hung_up:  # the IVR hung up and its last frame is out: the BYE goes now
+                    dialog.port.transport.sendto(dialog.media.packet_out(out), dialog.remote_rtp)
+                if dialog.line.hung_up:  # the IVR hung up and its last frame is out: the BYE goes now
                     self.hang_up(dialog, None)
                 elif now - dialog.last_rtp > self.settings.media_timeout_s:
                     quiet = self.settings.media_timeout_s
                     self.log(f"no RTP for {quiet:g} s on call {dialog.invite.call_id[:40]}: dead media")
                     self.hang_up(dialog, "dead_media")
             except Exception as e:  # one call's failure ends that call, never the others
-                self.errors += 1
-                self.log(f"call {dialog.invite.call_id[:40]} failed ({type(e).__name__}: {e}); ending it")
-                self.hang_up(dialog, "error")
+                self.call_failed(dialog, e)
+
+    def call_failed(self, dialog: Dialog, e: Exception) -> None:
+        self.errors += 1
+        self.log(f"call {dialog.invite.call_id[:40]} failed ({type(e).__name__}: {e}); ending it")
+        self.hang_up(dialog, "error")
 
     def expire(self) -> None:
         now = loop_now(self.loop)
