@@ -23,7 +23,6 @@ import numpy as np
 from ivr import paths
 from ivr.app import wiring
 from ivr.app.printing import say
-from ivr.clock import wall_time
 from ivr.engine.call import Call, Caller
 from ivr.engine.ports import PromptAudio, Recognizer, RecognizerFactory, Transcript
 from ivr.engine.session import CallSetup
@@ -31,9 +30,7 @@ from ivr.engine.timeline import Event
 from ivr.errors import IvrError
 from ivr.frames import Samples
 from ivr.records.durable import DurableRecords
-from ivr.records.model import CallbackRequest, CallEnd, CallStart, TicketRequest
-from ivr.records.store import new_id
-from ivr.sip.host import IncomingCall, LineCall
+from ivr.sip.host import IncomingCall
 from ivr.sip.settings import ServeSettings, parse_address, parse_ports
 
 
@@ -108,39 +105,6 @@ class OffLoopModel:
         return OffLoopRecognizer(self.model.new_call(), self.worker)
 
 
-class BackgroundRecords:
-    """The records port for a live loop: IDs at once, every write done in order on a writer thread."""
-
-    def __init__(self, inner: DurableRecords) -> None:
-        self.inner = inner
-        self.worker = _background_thread("records")
-
-    def open_call(self, start: CallStart) -> str:
-        call_id = new_id("c")
-        self._submit("open_call", call_id, start)
-        return call_id
-
-    def add_callback(self, call_id: str, cb: CallbackRequest) -> str:
-        cb_id = new_id("b")
-        self._submit("add_callback", cb_id, call_id, cb, wall_time())
-        return cb_id
-
-    def add_ticket(self, call_id: str, ticket: TicketRequest) -> str:
-        ticket_id = new_id("t")
-        self._submit("add_ticket", ticket_id, call_id, ticket, wall_time())
-        return ticket_id
-
-    def close_call(self, call_id: str, end: CallEnd) -> None:
-        self._submit("close_call", call_id, end)
-
-    def _submit(self, op: str, *args: Any) -> None:
-        self.worker.submit(self.inner.write, op, *args).add_done_callback(_report_failure)
-
-    def close(self) -> None:
-        """Every write queued so far is done (the store itself stays open)."""
-        self.worker.shutdown(wait=True)
-
-
 class EngineLine:
     """An engine call as the SIP server drives it."""
 
@@ -195,15 +159,6 @@ class EngineHost:
         call.start()
         return EngineLine(call)
 
-    def step_all(self, frames: list[tuple[LineCall, Samples]]) -> list[Samples | Exception]:
-        out: list[Samples | Exception] = []
-        for line, frame in frames:
-            try:
-                out.append(line.step(frame))
-            except Exception as e:  # the server ends that call alone
-                out.append(e)
-        return out
-
 
 def _background_thread(name: str) -> ThreadPoolExecutor:
     """A worker thread the kernel schedules after the media loop (nice 10): when the CPU is short, words and
@@ -214,11 +169,6 @@ def _background_thread(name: str) -> ThreadPoolExecutor:
 def _lower_priority() -> None:
     with contextlib.suppress(OSError):  # not permitted: the thread keeps the process's priority
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-
-
-def _report_failure(done: Future[None]) -> None:
-    if done.exception() is not None:
-        say(f"records: a write failed unexpectedly: {done.exception()!r}")
 
 
 def _sink(tag: str, as_json: bool) -> Callable[[Event], None]:
@@ -263,8 +213,11 @@ def serve(args: argparse.Namespace) -> int:
         setup,
         prompts=OffLoopPrompts(store, fixed),
         recognizers=OffLoopModel(setup.recognizers) if setup.recognizers is not None else None,
-        records=BackgroundRecords(setup.records) if isinstance(setup.records, DurableRecords) else setup.records,
     )
+    records = setup.records
+    writer = _background_thread("records")
+    if isinstance(records, DurableRecords):
+        records.write_behind(writer)
 
     def lookup(number: str | None) -> Caller:
         return directory.get(number or "") or Caller(number)
@@ -274,8 +227,8 @@ def serve(args: argparse.Namespace) -> int:
     gc.freeze()  # the models, prompts and flow are never freed: full collections need not walk them mid-tick
     engine = EngineHost(live, lookup, args.json)
     status = run(engine, settings, say)
-    if live.records is not None:
-        live.records.close()
-        wiring.notify_tickets(setup.records, opts)
-        setup.records.close()  # type: ignore[union-attr]
+    writer.shutdown(wait=True)  # every record written before the notifier reads the tickets
+    if isinstance(records, DurableRecords):
+        wiring.notify_tickets(records, opts)
+        records.close()
     return status

@@ -14,6 +14,7 @@ import json
 import os
 import socket
 from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import Any
 
@@ -91,26 +92,42 @@ class DurableRecords:
         self._failing = False
         self._held: list[dict[str, Any]] = []
         """Writes neither the store nor the journal could take (a full disk): kept in memory, retried first."""
+        self._behind: Executor | None = None
 
     # -- the port -----------------------------------------------------------------------
 
     def open_call(self, start: CallStart) -> str:
         call_id = new_id("c")
-        self.write("open_call", call_id, start)
+        self._put("open_call", call_id, start)
         return call_id
 
     def add_callback(self, call_id: str, cb: CallbackRequest) -> str:
         cb_id = new_id("b")
-        self.write("add_callback", cb_id, call_id, cb, wall_time())
+        self._put("add_callback", cb_id, call_id, cb, wall_time())
         return cb_id
 
     def add_ticket(self, call_id: str, ticket: TicketRequest) -> str:
         ticket_id = new_id("t")
-        self.write("add_ticket", ticket_id, call_id, ticket, wall_time())
+        self._put("add_ticket", ticket_id, call_id, ticket, wall_time())
         return ticket_id
 
     def close_call(self, call_id: str, end: CallEnd) -> None:
-        self.write("close_call", call_id, end)
+        self._put("close_call", call_id, end)
+
+    def write_behind(self, worker: Executor) -> None:
+        """From now on the port's writes are queued to `worker` (one thread: in order) and return at once, IDs
+        made here: a live media loop never waits for the store. Shut the worker down before `close`."""
+        self._behind = worker
+
+    def _put(self, op: str, *args: Any) -> None:
+        if self._behind is None:
+            self.write(op, *args)
+        else:
+            self._behind.submit(self.write, op, *args).add_done_callback(self._report)
+
+    def _report(self, done: Future[None]) -> None:
+        if (e := done.exception()) is not None:
+            self.warn(f"records: a write failed unexpectedly: {e!r}")
 
     @property
     def healthy(self) -> bool:
