@@ -44,7 +44,7 @@ from ivr.flowlang.model import (
 from ivr.flowlang.rules import RULES
 from ivr.flowlang.yaml_lines import LineDict, load_yaml
 from ivr.signal.hearing import HEARINGS, HearingThresholds
-from ivr.signal.speech import DetectorSettings
+from ivr.signal.speech import DETECTOR_RANGES, DetectorSettings
 
 _TOP_KEYS = {
     "flow": "the flow's name",
@@ -78,15 +78,7 @@ _HEARING_RANGES = {
     "quiet_level_db": (-70.0, -10.0),
     "speakerphone_decay_db_s": (-1000.0, -10.0),
 }
-_DETECTOR_RANGES = {
-    "start_p": (0.05, 0.99),
-    "stop_p": (0.01, 0.99),
-    "start_s": (0.02, 1.0),
-    "stop_s": (0.1, 3.0),
-    "quick_stop_s": (0.1, 3.0),
-    "quick_turn_s": (0.0, 5.0),
-    "rise_st": (0.5, 24.0),
-}
+_DETECTOR_RANGES = {key: (low, high) for key, (low, high, _) in DETECTOR_RANGES.items()}
 _LISTEN_RANGES = {
     "pre_roll_s": (0.0, 1.0),
     "long_turn_s": (1.0, 30.0),

@@ -23,6 +23,17 @@ from ivr.engine.ports import Vad
 from ivr.frames import FRAME, Samples
 from ivr.signal.pitch import PhraseEndPitch
 
+DETECTOR_RANGES = {
+    "start_p": (0.05, 0.99, ""),
+    "stop_p": (0.01, 0.99, ""),
+    "start_s": (0.02, 1.0, " s"),
+    "stop_s": (0.1, 3.0, " s"),
+    "quick_stop_s": (0.1, 3.0, " s"),
+    "quick_turn_s": (0.0, 5.0, " s"),
+    "rise_st": (0.5, 24.0, " semitones"),
+}
+"""Each setting's usable range and unit, for `validate` and for the flow file's checks."""
+
 
 @dataclass(frozen=True)
 class DetectorSettings:
@@ -38,19 +49,10 @@ class DetectorSettings:
 
     def validate(self) -> list[str]:
         """One message per bad value; empty if the settings are usable."""
-        ranges = {
-            "start_p": (0.05, 0.99, ""),
-            "stop_p": (0.01, 0.99, ""),
-            "start_s": (0.02, 1.0, " s"),
-            "stop_s": (0.1, 3.0, " s"),
-            "quick_stop_s": (0.1, 3.0, " s"),
-            "quick_turn_s": (0.0, 5.0, " s"),
-            "rise_st": (0.5, 24.0, " semitones"),
-        }
         problems = []
         for f in fields(self):
             value = getattr(self, f.name)
-            low, high, unit = ranges[f.name]
+            low, high, unit = DETECTOR_RANGES[f.name]
             if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
                 problems.append(f"{f.name}: must be a number, not {value!r}")
             elif not low <= value <= high:
