@@ -51,10 +51,7 @@ def _hear(items: list[Item], label: str, thresholds: HearingThresholds, listenin
     from ivr.eval import scoring
 
     bar = Progress(label)
-    out = []
-    for i, item in enumerate(items, 1):
-        out.append(scoring.Result(item, *scoring.hear(item.audio, thresholds, listening)))
-        bar.update(i, len(items), item.name)
+    out = scoring.evaluate(items, thresholds, listening, progress=lambda i, item: bar.update(i, len(items), item.name))
     bar.done()
     return out
 

@@ -48,9 +48,16 @@ def evaluate(
     thresholds: HearingThresholds | None = None,
     settings: ListenSettings | None = None,
     make_vad: Callable[[], Vad] | None = None,
+    progress: Callable[[int, Item], None] | None = None,
 ) -> list[Result]:
-    """Every item through a fresh listener (a fresh VAD each: `make_vad`, else Silero as calls use it)."""
-    return [Result(item, *hear(item.audio, thresholds, settings, make_vad() if make_vad else None)) for item in items]
+    """Every item through a fresh listener (a fresh VAD each: `make_vad`, else Silero as calls use it);
+    `progress` is told each item done, counted from 1."""
+    results = []
+    for done, item in enumerate(items, 1):
+        results.append(Result(item, *hear(item.audio, thresholds, settings, make_vad() if make_vad else None)))
+        if progress is not None:
+            progress(done, item)
+    return results
 
 
 def confusion(results: list[Result], thresholds: HearingThresholds) -> dict[str, dict[str, int]]:
