@@ -154,7 +154,7 @@ class Listener:
 
     def _rolling_check(self) -> list[Heard]:
         """A turn that goes on and on: measure its last window; a noisy line is reported at once (HEAR-3)."""
-        if self._flagged or self._turn_frames < self._long or (self._turn_frames - self._long) % self._every:
+        if not self._due(self._turn_frames, self._flagged):
             return []
         measured = self.meter.rolling(self._window)
         if measured is None or self.thresholds.classify(measured) != "noisy":
@@ -164,13 +164,17 @@ class Listener:
 
     def _line_check(self) -> list[Heard]:
         """No speech for a long while on a line too loud to hear anyone over: noisy, not silent (HEAR-3)."""
-        if self._line_flagged or self._quiet_frames < self._long or (self._quiet_frames - self._long) % self._every:
+        if not self._due(self._quiet_frames, self._line_flagged):
             return []
         measured = self.meter.loud_line(self.thresholds.loud_line_db)
         if measured is None:
             return []
         self._line_flagged = True
         return [Utterance(self.thresholds.classify(measured), measured, ongoing=True)]
+
+    def _due(self, frames: int, flagged: bool) -> bool:
+        """Not reported yet, and `long_turn_s` reached, then every `rolling_every_s`."""
+        return not flagged and frames >= self._long and (frames - self._long) % self._every == 0
 
     def finish(self) -> list[Heard]:
         """The call is over: the words of an utterance still in progress."""
