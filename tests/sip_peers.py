@@ -137,15 +137,17 @@ class Baresip:
         lines = [
             "poll_method epoll",
             f"sip_listen 127.0.0.1:{self.sip}",
-            "audio_player alsa,null",
+            # aubridge without a source never plays: no device, no busy loop (alsa's "null" PCM spins a core);
+            # sndfile records what is heard as it is decoded, on RTP arrival
+            "audio_player aubridge,heard",
             f"audio_source aufile,{source}",
-            "audio_alert alsa,null",
+            "audio_alert aubridge,alert",
             f"rtp_ports {self.rtp}",
             "net_interface 127.0.0.1",
             "module_path /usr/lib/baresip/modules",
             "module g711.so",
             "module aufile.so",
-            "module alsa.so",
+            "module aubridge.so",
             "module sndfile.so",
             "module_tmp account.so",
             "module_app menu.so",

@@ -74,15 +74,23 @@ def test_overlap_set_reaches_its_goal_on_the_held_out_split(hotline: Flow) -> No
 
 
 def test_clean_set_reaches_its_goal(hotline: Flow) -> None:
-    """>= 98 % per class over both splits (128 recordings a class); the held-out split alone is at most one
-    recording short of it (measured: too quiet 62/64 there, one VAD miss at -51 dBFS and one short word whose
-    own fade is as slow as a room's; 64/64 on dev)."""
+    """>= 98 % per class on the held-out split and over both (128 recordings a class). Measured: too quiet 63/64
+    on test (one 0.44 s word whose own fade is as slow as a room's: HEAR-1 first), 64/64 on dev."""
     test = scoring.confusion(heard("test", "clean", hotline), hotline.hearing)
     both = scoring.confusion(heard("test", "clean", hotline) + heard("dev", "clean", hotline), hotline.hearing)
     assert set(test) == set(evalset.LABELS)
+    assert all(value >= CLEAN_GOAL for value in scoring.accuracy(test).values()), test
     assert all(value >= CLEAN_GOAL for value in scoring.accuracy(both).values()), both
-    assert all(row[label] >= sum(row.values()) - 2 for label, row in test.items()), test
     assert scoring.accuracy(test)["silence"] == 1.0  # a dead line is never speech
+
+
+def test_a_quiet_word_on_hiss_at_the_digital_silence_edge_is_heard(hotline: Flow) -> None:
+    """HEAR-2: white hiss at -80 dBFS straddles the VAD's digital-silence cut; when that cut sat at -80 dBFS,
+    the frames above it ran Silero on its stale in-speech state, it flickered back to speech after this quiet
+    man's word (-51 dBFS) and the utterance never ended: a too-quiet caller taken for a silent one (SIL-1)."""
+    [result] = [r for r in heard("test", "clean", hotline) if r.item.name == "test-117-too_quiet"]
+    assert result.item.params["noise"] == "white" and result.measurement is not None
+    assert result.measurement.noise_db < -79 and result.predicted(hotline.hearing) == "too_quiet"
 
 
 def test_configured_thresholds_are_the_ones_the_data_gives(hotline: Flow) -> None:

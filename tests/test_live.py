@@ -60,11 +60,13 @@ def events_of(stdout: str) -> list[dict]:
     return [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
 
 
-def check_silent_script_heard(recording: np.ndarray, rate: int, hotline: Flow, prompts: PromptStore) -> None:
+def check_silent_script_heard(
+    recording: np.ndarray, rate: int, hotline: Flow, prompts: PromptStore, stderr: str = ""
+) -> None:
     """At the caller: the three prompts in order, each 5.00 s +- 0.04 s after the one before ended."""
     audio = [prompts.get(hotline.text(p)).samples for p in SILENT_SCRIPT]
     matches, gaps = waits(recording, audio, rate)
-    assert min(matches) > 0.95, matches
+    assert min(matches) > 0.95, (matches, stderr)
     assert gaps == [pytest.approx(5.0, abs=0.04)] * 2
 
 
@@ -105,7 +107,7 @@ def test_sound_card_silent_call_is_timed_by_the_device(
     said = sum(prompts.get(hotline.text(p)).duration for p in SILENT_SCRIPT)
     ends = round(said + 3 * 5.0, 2)
     assert timeline[-1] == {"t": pytest.approx(ends), "event": "hangup", "by": "ivr", "rule": "SIL-1"}
-    check_silent_script_heard(np.fromfile(heard, np.int16), 16000, hotline, prompts)
+    check_silent_script_heard(np.fromfile(heard, np.int16), 16000, hotline, prompts, run.stderr)
     calls = stored(Path(ivr_env["IVR_RECORDS"]), "calls")
     assert [(c["ended_by"], round(c["duration_s"], 2), c["channel"]) for c in calls] == [("ivr", ends, "soundcard")]
 

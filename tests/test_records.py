@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,15 @@ def test_long_values_are_cut_by_policy_never_refused(url: str, tmp_path: Path) -
 def test_a_bad_records_url_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(IvrError, match=r"--records: 'mysql://x' is not a SQLite file"):
         open_store("mysql://x")
+
+
+def test_records_from_an_older_ivr_are_named_not_an_sql_error(tmp_path: Path) -> None:
+    """A file an early prototype wrote (calls without `worker`, no schema version) once failed at every call."""
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE calls (id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, timeline TEXT NOT NULL)")
+    with pytest.raises(IvrError, match=r"old.sqlite3: call records from an older IVR \(no calls\.caller_number, "):
+        open_store(str(path))
 
 
 def test_the_log_notifier_appends_one_line_per_ticket(url: str, tmp_path: Path) -> None:

@@ -254,22 +254,26 @@ def answer_to(s: socket.socket, cseq: bytes) -> bytes:
             return data
 
 
+def answered_call(s: socket.socket, serve: Serve) -> int:
+    """Place a call from socket `s` (standing in for a proxy that record-routes) and ACK its 200; our port."""
+    me = s.getsockname()[1]
+    proxied = invite().replace(b"127.0.0.1:5999", f"127.0.0.1:{me}".encode())
+    proxied = proxied.replace(b"<sip:10.0.0.9;lr>", f"<sip:127.0.0.1:{me};lr>".encode())
+    s.sendto(proxied, ("127.0.0.1", serve.port))
+    ok = answer_to(s, b"CSeq: 7 INVITE")
+    assert ok.startswith(b"SIP/2.0 200 OK")
+    to = next(line for line in ok.decode().split("\r\n") if line.startswith("To:"))
+    ack = invite().replace(b"INVITE sip:", b"ACK sip:", 1).replace(b"CSeq: 7 INVITE", b"CSeq: 7 ACK")
+    ack = ack.replace(b"To: <sip:ivr@127.0.0.1>", to.encode()).replace(b"127.0.0.1:5999", f"127.0.0.1:{me}".encode())
+    s.sendto(ack.replace(b"z9hG4bK-1", b"z9hG4bK-ack"), ("127.0.0.1", serve.port))
+    return me
+
+
 def test_a_draining_server_refuses_new_work_and_ends_its_calls_on_a_second_signal(serve: Serve) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
         socket_deadline(s, 10)
-        me = s.getsockname()[1]
-        proxied = invite().replace(b"127.0.0.1:5999", f"127.0.0.1:{me}".encode())
-        proxied = proxied.replace(b"<sip:10.0.0.9;lr>", f"<sip:127.0.0.1:{me};lr>".encode())  # we stand in for a proxy
-        s.sendto(proxied, ("127.0.0.1", serve.port))
-        ok = answer_to(s, b"CSeq: 7 INVITE")
-        assert ok.startswith(b"SIP/2.0 200 OK")
-        to = next(line for line in ok.decode().split("\r\n") if line.startswith("To:"))
-        ack = invite().replace(b"INVITE sip:", b"ACK sip:", 1).replace(b"CSeq: 7 INVITE", b"CSeq: 7 ACK")
-        ack = ack.replace(b"To: <sip:ivr@127.0.0.1>", to.encode()).replace(
-            b"127.0.0.1:5999", f"127.0.0.1:{me}".encode()
-        )
-        s.sendto(ack.replace(b"z9hG4bK-1", b"z9hG4bK-ack"), ("127.0.0.1", serve.port))
+        me = answered_call(s, serve)
         serve.proc.send_signal(signal.SIGTERM)  # draining: the call goes on, nothing new is taken
         pause(0.3)
         options = (
@@ -295,6 +299,24 @@ def test_a_draining_server_refuses_new_work_and_ends_its_calls_on_a_second_signa
         ("hangup", "shutdown"),
     ]
     assert "draining" in log and "ending the calls in progress" in log
+
+
+def test_a_server_whose_output_pipes_closed_still_serves_and_stops(serve: Serve, env: dict[str, str]) -> None:
+    """`ivr serve --json | head -1`: the reader gone, the server once ignored SIGTERM (its drain message failed)."""
+    assert serve.proc.stdout is not None and serve.proc.stderr is not None
+    serve.proc.stdout.close()
+    serve.proc.stderr.close()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        socket_deadline(s, 10)
+        answered_call(s, serve)  # its timeline goes to the closed stdout
+        serve.proc.send_signal(signal.SIGTERM)
+        pause(0.3)
+        serve.proc.send_signal(signal.SIGTERM)
+        assert s.recv(65536).startswith(b"BYE ")
+    assert wait_process(serve.proc, 10) == 0
+    calls = stored(Path(env["IVR_RECORDS"]), "calls")
+    assert [(c["ended_by"], c["channel"]) for c in calls] == [("shutdown", "sip")]
 
 
 # -- baresip calling the IVR ---------------------------------------------------------------------------

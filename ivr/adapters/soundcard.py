@@ -19,6 +19,9 @@ from ivr.errors import IvrError
 from ivr.frames import FRAME, Samples
 
 _PREFILL_FRAMES = 3
+# PortAudio's "high" latency on PulseAudio is 35 ms: one busy moment (the GIL held, both cores taken)
+# and the caller hears a gap inside a prompt. 100 ms rides that out, at 65 ms of extra delay.
+_OUTPUT_LATENCY_S = 0.1
 
 
 def list_devices() -> list[dict[str, Any]]:
@@ -65,6 +68,7 @@ class DeviceLine:
         self.frames_in = 0
         self.underruns = 0
         self.overflows = 0
+        self._out_calls = 0
 
     def open(self) -> DeviceLine:
         import sounddevice as sd
@@ -73,7 +77,9 @@ class DeviceLine:
         try:
             self._streams = [
                 sd.InputStream(device=self.input_device, callback=self._on_input, **common),
-                sd.OutputStream(device=self.output_device, callback=self._on_output, **common),
+                sd.OutputStream(
+                    device=self.output_device, callback=self._on_output, latency=_OUTPUT_LATENCY_S, **common
+                ),
             ]
             for stream in self._streams:
                 stream.start()
@@ -83,7 +89,17 @@ class DeviceLine:
                 f"--device: cannot open {self.input_device},{self.output_device} ({e}); "
                 f"inputs: {_device_names('input')}; outputs: {_device_names('output')}"
             ) from None
+        self._settle(self._streams[1].latency)
         return self
+
+    def _settle(self, latency_s: float) -> None:
+        """Let the output fill its buffer before the call: a new stream asks for its whole latency at once, and a
+        greeting written meanwhile would be cut by silences. Timed by the input device's own frames."""
+        wanted = _PREFILL_FRAMES + round(latency_s * RATE / FRAME) + 2
+        while self._out_calls < wanted and self.read() is not None:
+            pass
+        self._out.extend(np.zeros(FRAME, np.int16) for _ in range(_PREFILL_FRAMES - len(self._out)))
+        self.underruns = self.frames_in = 0
 
     def _on_input(self, indata: np.ndarray, frames: int, time: Any, status: Any) -> None:
         if status.input_overflow:
@@ -91,6 +107,9 @@ class DeviceLine:
         self._in.put(indata[:, 0].copy())
 
     def _on_output(self, outdata: np.ndarray, frames: int, time: Any, status: Any) -> None:
+        self._out_calls += 1
+        if status.output_underflow:
+            self.underruns += 1
         try:
             outdata[:, 0] = self._out.popleft()
         except IndexError:

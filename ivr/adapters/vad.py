@@ -18,7 +18,7 @@ from ivr.frames import FRAME, Samples
 SILERO_ENV = "IVR_SILERO_MODEL"
 _SILERO_CHUNK = 512
 _SILERO_CONTEXT = 64
-_DEAD_DBFS = -80.0  # below this a frame is digital silence: no speech, at once
+_DEAD_DBFS = -87.0  # below this (1.5 LSB rms) a frame is digital silence: no speech, at once
 _IDLE_P = 0.1  # below this probability the line is taken as not in speech
 _SPEECH_P = 0.5
 
@@ -63,7 +63,7 @@ class SileroVad:
     speech, when it is within `floor_margin_db` of the line's tracked noise floor: steady hiss or hum costs
     next to nothing. Neither applies within `close_s` of the network last hearing speech, so a quiet
     caller's next word, which may begin below the gate, is heard as it always was; a skipped frame repeats
-    the last probability, fading by `hold` per frame. Frames below -80 dBFS (digital silence) answer 0 at
+    the last probability, fading by `hold` per frame. Frames below -87 dBFS (digital silence) answer 0 at
     once. The network hears the line `gain_db` louder: Silero misses quiet speech (-45 dBFS and below) that it
     finds at a normal level.
     """

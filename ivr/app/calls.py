@@ -109,6 +109,11 @@ def run_live(args: argparse.Namespace) -> int:
         line.play_out()
     finally:
         line.close()
+    if line.underruns or line.overflows:
+        say(
+            f"the sound card ran late: {line.underruns} output gaps (short silences the caller heard), "
+            f"{line.overflows} input overflows (caller audio lost): the machine is too busy for this line"
+        )
     wiring.notify_tickets(setup.records, opts)
     if result.ended_by == "dead_media":
         say(f"the input device delivered no audio for {args.media_timeout:g} s: call ended as dead media")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import unicodedata
 from collections.abc import Callable, Sequence
+from typing import TextIO
 
 from ivr.engine.timeline import Event
 
@@ -41,3 +43,16 @@ def json_line(obj: object) -> str:
 def say(message: str) -> None:
     """A one-line status message for the person at the terminal (stderr, so stdout stays data)."""
     print(f"ivr: {message}", file=sys.stderr, flush=True)
+
+
+def emit(line: str, stream: TextIO) -> None:
+    """Print a line for a server: a reader that has gone (a closed pipe) silences the stream, never the server."""
+    try:
+        print(line, file=stream, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+
+
+def server_say(message: str) -> None:
+    """`say` for a server: its stderr being closed never stops it serving or stopping."""
+    emit(f"ivr: {message}", sys.stderr)

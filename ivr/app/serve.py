@@ -12,6 +12,7 @@ import contextlib
 import gc
 import os
 import queue
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -22,7 +23,7 @@ import numpy as np
 
 from ivr import paths
 from ivr.app import wiring
-from ivr.app.printing import say
+from ivr.app.printing import emit, server_say
 from ivr.engine.call import Call, Caller
 from ivr.engine.ports import PromptAudio, Recognizer, RecognizerFactory, Transcript
 from ivr.engine.session import CallSetup
@@ -175,8 +176,8 @@ def _sink(tag: str, as_json: bool) -> Callable[[Event], None]:
     if as_json:
         import json
 
-        return lambda e: print(json.dumps({"call": tag, **e.as_dict()}, ensure_ascii=False), flush=True)
-    return lambda e: print(f"[{tag}] {e.text()}", flush=True)
+        return lambda e: emit(json.dumps({"call": tag, **e.as_dict()}, ensure_ascii=False), sys.stdout)
+    return lambda e: emit(f"[{tag}] {e.text()}", sys.stdout)
 
 
 def warm_up(setup: CallSetup) -> None:
@@ -226,7 +227,7 @@ def serve(args: argparse.Namespace) -> int:
     gc.collect()
     gc.freeze()  # the models, prompts and flow are never freed: full collections need not walk them mid-tick
     engine = EngineHost(live, lookup, args.json)
-    status = run(engine, settings, say)
+    status = run(engine, settings, server_say)
     writer.shutdown(wait=True)  # every record written before the notifier reads the tickets
     if isinstance(records, DurableRecords):
         wiring.notify_tickets(records, opts)

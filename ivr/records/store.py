@@ -118,6 +118,11 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
+def _columns(db: sqlite3.Connection) -> dict[str, set[str]]:
+    tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    return {t: {row[1] for row in db.execute(f"PRAGMA table_info({t})")} for t in tables}
+
+
 class SqliteStore:
     """Records in one SQLite file: WAL mode, full sync, lock waits bounded."""
 
@@ -130,10 +135,21 @@ class SqliteStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA foreign_keys=ON")
+            self._refuse_older()
             self._db.executescript(SCHEMA)
             self._version()
         except (OSError, sqlite3.Error) as e:
             raise IvrError(f"{path}: cannot open the call-records store ({e})") from None
+
+    def _refuse_older(self) -> None:
+        """Tables from an older IVR (columns missing) cannot be written to; say so, not an SQL error at a call."""
+        wanted = _columns(sqlite3.connect(":memory:").executescript(SCHEMA))
+        missing = [f"{t}.{c}" for t, cols in _columns(self._db).items() if t in wanted for c in wanted[t] - cols]
+        if missing:
+            raise IvrError(
+                f"{self.path}: call records from an older IVR (no {', '.join(sorted(missing)[:3])}); "
+                "move the file aside or give --records another file"
+            )
 
     def _version(self) -> None:
         rows = self._db.execute("SELECT version FROM schema_version").fetchall()
