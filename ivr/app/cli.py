@@ -68,6 +68,11 @@ def _lazy(module: str, function: str) -> Handler:
     def run(args: argparse.Namespace) -> int | None:
         from importlib import import_module
 
+        if getattr(args, "vad", None) == "silero":
+            from ivr.adapters.vad import preload_silero
+
+            preload_silero()
+
         return import_module(module).__getattribute__(function)(args)  # type: ignore[no-any-return]
 
     return run

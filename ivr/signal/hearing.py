@@ -21,7 +21,7 @@ import numpy as np
 
 from ivr.clock import RATE
 from ivr.frames import FRAME, Samples, to_float
-from ivr.signal.level import SILENCE_DB, active_level_db, rms_db
+from ivr.signal.level import SILENCE_DB, active_level_db, percentile, rms_db
 
 Hearing = Literal["clear", "too_quiet", "noisy", "speakerphone"]
 HEARINGS: tuple[Hearing, ...] = ("clear", "too_quiet", "noisy", "speakerphone")
@@ -125,11 +125,11 @@ def decay_rate(x: np.ndarray, floor_subtracted: bool = True) -> float:
     if len(energies) <= _SLOPE_HOPS:
         return 0.0
     if floor_subtracted:
-        floor = float(np.percentile(energies, _FLOOR_PERCENTILE))
+        floor = float(percentile(energies, _FLOOR_PERCENTILE))
         energies = np.maximum(energies - floor, floor * _FLOOR_CLAMP)
     db = 10 * np.log10(energies)
     slopes = (db[_SLOPE_HOPS:] - db[:-_SLOPE_HOPS]) / (_SLOPE_HOPS * _HOP / RATE)
-    return float(np.percentile(slopes, 3))
+    return float(percentile(slopes, 3))
 
 
 def measure(utterance: np.ndarray, noise_db: float, after: np.ndarray | None = None) -> Measurement:
@@ -159,7 +159,7 @@ class UtteranceMeter:
     def noise_db(self) -> float:
         if not self._noise:
             return SILENCE_DB
-        return max(SILENCE_DB, float(10 * np.log10(np.percentile(self._noise, 20) + 1e-30)))
+        return max(SILENCE_DB, float(10 * np.log10(percentile(self._noise, 20) + 1e-30)))
 
     def add(self, frame: Samples, speaking: bool) -> None:
         """Take one caller frame; `speaking` is the detector's state after it."""
@@ -201,7 +201,7 @@ class UtteranceMeter:
             return None
         window = to_float(np.concatenate(self._utterance[-frames:]))
         energies = np.mean(window.reshape(-1, FRAME) ** 2, axis=1)
-        floor = max(self.noise_db(), float(10 * np.log10(np.percentile(energies, 10) + 1e-30)))
+        floor = max(self.noise_db(), float(10 * np.log10(percentile(energies, 10) + 1e-30)))
         return measure(window, floor)
 
     def stop(self, onset_frame: int) -> Measurement | None:

@@ -70,5 +70,12 @@ class PhraseEndPitch:
         voiced = np.array(self._recent)
         if len(voiced) < 3:
             return 0.0
-        smooth = [np.median(voiced[max(0, i - 1) : i + 2]) for i in range(len(voiced))]
-        return max(0.0, float(np.median(voiced[-3:]) - min(smooth)))
+        smooth = [_median(voiced[max(0, i - 1) : i + 2]) for i in range(len(voiced))]
+        return max(0.0, float(_median(voiced[-3:]) - min(smooth)))
+
+
+def _median(values: np.ndarray) -> float:
+    """np.median of a few values, without the numpy.ma import its first call costs."""
+    s = sorted(values)
+    m = len(s) // 2
+    return float(s[m] if len(s) % 2 else (s[m - 1] + s[m]) / 2)
