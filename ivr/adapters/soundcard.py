@@ -1,8 +1,8 @@
 """The sound card: caller audio from an input device, prompts to an output device, via sounddevice.
 
 The engine's clock advances by the frames the input device delivers, so every timer runs on the
-device's own sample clock. Output frames are queued for the output callback; a few frames of
-silence are queued first so the device never runs dry.
+device's own sample clock. Output frames are queued for the output callback; the output fills its
+buffer before the call starts, and a few frames of silence stay queued ahead so it never runs dry.
 """
 
 from __future__ import annotations
