@@ -59,13 +59,20 @@ class OffLoopPrompts:
 
 
 class OffLoopRecognizer:
-    """One call's recogniser fed from the loop and decoded on the process's recogniser thread, in order."""
+    """One call's recogniser fed from the loop and decoded on the process's recogniser thread, in order.
 
-    def __init__(self, inner: Recognizer, worker: ThreadPoolExecutor) -> None:
-        self.inner = inner
+    Even making it happens there: a Vosk recogniser takes ~70 ms to build, which on the loop stalled
+    every other call's media at each call's start."""
+
+    def __init__(self, model: RecognizerFactory, worker: ThreadPoolExecutor) -> None:
         self.worker = worker
+        self.inner: Future[Recognizer] = worker.submit(model.new_call)
         self.batch: list[Samples] = []
         self.results: queue.SimpleQueue[Transcript] = queue.SimpleQueue()
+
+    def _later(self, work: Callable[[Recognizer], None]) -> None:
+        # one worker thread, first in first out: the recogniser is built before any work on it runs
+        self.worker.submit(lambda: work(self.inner.result()))
 
     def accept(self, frame: Samples) -> None:
         self.batch.append(frame)
@@ -74,18 +81,19 @@ class OffLoopRecognizer:
 
     def _flush(self) -> None:
         if self.batch:  # one call into the decoder for the lot: the thread holds the GIL as little as it can
-            self.worker.submit(self.inner.accept, np.concatenate(self.batch))
+            audio = np.concatenate(self.batch)
+            self._later(lambda r: r.accept(audio))
             self.batch = []
 
     def end_utterance(self) -> None:
         self._flush()
 
-        def finish() -> None:
-            self.inner.end_utterance()
-            if (words := self.inner.poll()) is not None:
+        def finish(r: Recognizer) -> None:
+            r.end_utterance()
+            if (words := r.poll()) is not None:
                 self.results.put(words)
 
-        self.worker.submit(finish)
+        self._later(finish)
 
     def poll(self) -> Transcript | None:
         try:
@@ -94,7 +102,7 @@ class OffLoopRecognizer:
             return None
 
     def hint(self, phrases: Sequence[str] | None) -> None:
-        self.worker.submit(self.inner.hint, phrases)
+        self._later(lambda r: r.hint(phrases))
 
 
 class OffLoopModel:
@@ -103,7 +111,7 @@ class OffLoopModel:
         self.worker = _background_thread("recogniser")
 
     def new_call(self) -> OffLoopRecognizer:
-        return OffLoopRecognizer(self.model.new_call(), self.worker)
+        return OffLoopRecognizer(self.model, self.worker)
 
 
 class EngineLine:
