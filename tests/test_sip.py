@@ -7,6 +7,7 @@ import random
 import re
 import signal
 import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,9 @@ from heard import waits
 from sip_peers import Baresip, Serve, caller_wav, sipp
 
 from ivr.adapters.prompts import PromptStore
+from ivr.app.serve import OffLoopModel
 from ivr.clock import pause, socket_deadline, wait_process
+from ivr.engine.ports import Transcript
 from ivr.errors import IvrError
 from ivr.flowlang.model import Flow
 from ivr.sip import message as sip
@@ -204,6 +207,46 @@ def test_a_bye_before_the_ack_ends_the_call(serve: Serve) -> None:
     events, log = serve.stop()
     assert [e for e in events if e["event"] == "answered"] == []  # the IVR speaks only once the call is up
     assert "no ACK" not in log
+
+
+class CountingWords:
+    """A recogniser double that says how many samples it heard in each utterance, and on which thread it was built."""
+
+    def __init__(self) -> None:
+        self.built_on = threading.current_thread().name
+        self.heard = 0
+        self.said: Transcript | None = None
+
+    def accept(self, frame: np.ndarray) -> None:
+        self.heard += len(frame)
+
+    def end_utterance(self) -> None:
+        self.said, self.heard = Transcript(f"{self.heard} samples", 1.0), 0
+
+    def poll(self) -> Transcript | None:
+        said, self.said = self.said, None
+        return said
+
+    def hint(self, phrases: object) -> None: ...
+
+
+def test_a_calls_recogniser_is_built_and_fed_on_the_recogniser_thread_in_order() -> None:
+    """Building a Vosk recogniser takes ~70 ms: on the media loop it stalled every other call at each call's start."""
+    built: list[CountingWords] = []
+
+    class Factory:
+        def new_call(self) -> CountingWords:
+            built.append(CountingWords())
+            return built[-1]
+
+    model = OffLoopModel(Factory())
+    recogniser = model.new_call()
+    for _ in range(25):
+        recogniser.accept(np.zeros(320, np.int16))
+    recogniser.end_utterance()
+    model.worker.submit(lambda: None).result()  # everything queued before it has run
+    assert [b.built_on.startswith("recogniser") for b in built] == [True]
+    assert recogniser.poll() == Transcript("8000 samples", 1.0) and recogniser.poll() is None
 
 
 @pytest.mark.rules("CLOSE-1")
