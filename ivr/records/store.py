@@ -12,7 +12,7 @@ import json
 import secrets
 import sqlite3
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -143,7 +143,8 @@ class SqliteStore:
 
     def _refuse_older(self) -> None:
         """Tables from an older IVR (columns missing) cannot be written to; say so, not an SQL error at a call."""
-        wanted = _columns(sqlite3.connect(":memory:").executescript(SCHEMA))
+        with closing(sqlite3.connect(":memory:")) as empty:
+            wanted = _columns(empty.executescript(SCHEMA))
         missing = [f"{t}.{c}" for t, cols in _columns(self._db).items() if t in wanted for c in wanted[t] - cols]
         if missing:
             raise IvrError(

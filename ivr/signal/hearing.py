@@ -125,11 +125,11 @@ def decay_rate(x: np.ndarray, floor_subtracted: bool = True) -> float:
     if len(energies) <= _SLOPE_HOPS:
         return 0.0
     if floor_subtracted:
-        floor = float(percentile(energies, _FLOOR_PERCENTILE))
+        floor = percentile(energies, _FLOOR_PERCENTILE)
         energies = np.maximum(energies - floor, floor * _FLOOR_CLAMP)
     db = 10 * np.log10(energies)
     slopes = (db[_SLOPE_HOPS:] - db[:-_SLOPE_HOPS]) / (_SLOPE_HOPS * _HOP / RATE)
-    return float(percentile(slopes, 3))
+    return percentile(slopes, 3)
 
 
 def measure(utterance: np.ndarray, noise_db: float, after: np.ndarray | None = None) -> Measurement:
