@@ -140,6 +140,8 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=200, help="concurrent calls (default 200)")
     parser.add_argument("--hold", type=float, default=60.0, help="seconds each caller stays (default 60)")
     parser.add_argument("--rate", type=float, default=10.0, help="new calls per second (default 10)")
+    parser.add_argument("--media-nice", type=int, default=-10 if os.geteuid() == 0 else 0,
+                        help="the workers' --media-nice (default -10 as root, as a deployment runs it)")  # fmt: skip
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="ivr serve workers (default: cores)")
     parser.add_argument("--speech", action="store_true", help="callers speak (real recorded speech) over the hiss")
     parser.add_argument("--model", default="none", help="'none' (default) or 'default' for the Vosk model")
@@ -160,9 +162,10 @@ def main() -> int:
         env = {**os.environ, "IVR_CLUSTER_DIR": str(work / "cluster"), "IVR_CLUSTER_SIP": sip,
                "IVR_CLUSTER_FIRST_PORT": str(free_port())}  # fmt: skip
         per_worker = args.calls // args.workers + 20
+        nice = ["--media-nice", str(args.media_nice)] if args.media_nice else []
         start = ["bash", str(ROOT / "scripts" / "cluster.sh"), "start", str(args.workers), "--", "--flow",
                  str(ROOT / "benchmarks" / "load" / "flow.yaml"), "--records", records, "--max-calls", str(per_worker),
-                 "--media-timeout", "30", *model]  # fmt: skip
+                 "--media-timeout", "30", *model, *nice]  # fmt: skip
         started = run_process(start, 300, capture_output=True, text=True, env=env)
         if started.returncode != 0:
             print(started.stdout, started.stderr, file=sys.stderr)
@@ -235,7 +238,8 @@ def main() -> int:
     complete = sum(r["status"] == "complete" for r in rows)
     call_seconds = args.calls * args.hold
     print(f"load: {args.calls} callers x {args.hold:g} s through Kamailio to {args.workers} worker(s), "
-          f"{'speech over hiss' if args.speech else 'line hiss -40 dBFS'}, recogniser {args.model}")  # fmt: skip
+          f"{'speech over hiss' if args.speech else 'line hiss -40 dBFS'}, recogniser {args.model}, "
+          f"media loop nice {args.media_nice}")  # fmt: skip
     outcome = "all calls completed" if sipp.returncode == 0 else "some calls failed"
     print(f"  SIPp: exit {sipp.returncode} ({outcome}), wall {wall:.0f} s")
     print(f"  calls held at once: {figures['streams']} RTP streams seen; answered {len(answers)}")

@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 from conftest import speech, stored
 from heard import waits
-from sip_peers import Baresip, Serve, caller_wav, sipp
+from sip_peers import IVR, Baresip, Serve, caller_wav, sipp
 
 from ivr.adapters.prompts import PromptStore
 from ivr.app.serve import OffLoopModel
-from ivr.clock import pause, socket_deadline, wait_process
+from ivr.clock import pause, run_process, socket_deadline, wait_process
 from ivr.engine.ports import Transcript
 from ivr.errors import IvrError
 from ivr.flowlang.model import Flow
@@ -342,6 +342,15 @@ def test_a_draining_server_refuses_new_work_and_ends_its_calls_on_a_second_signa
         ("hangup", "shutdown"),
     ]
     assert "draining" in log and "ending the calls in progress" in log
+
+
+def test_the_media_loop_runs_at_the_nice_value_asked_for(env: dict[str, str]) -> None:
+    """--media-nice (like asterisk -p): the loop thread's own nice value; a bad one is one line, exit 2."""
+    with Serve(env, "--model", "none", "--media-nice", "5") as server:
+        fields = Path(f"/proc/{server.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        assert int(fields[16]) == 5  # stat field 19: nice, of the main thread, which runs the loop
+    bad = run_process([IVR, "serve", "--media-nice", "40"], 60, capture_output=True, text=True, env=env)
+    assert (bad.returncode, bad.stderr) == (2, "ivr: --media-nice: -20 to 19\n")
 
 
 def test_a_server_whose_output_pipes_closed_still_serves_and_stops(serve: Serve, env: dict[str, str]) -> None:

@@ -176,6 +176,14 @@ def _parser() -> argparse.ArgumentParser:
     srv.add_argument(
         "--media-timeout", type=float, default=15.0, metavar="S", help="no RTP for S seconds ends a call (default 15)"
     )
+    srv.add_argument(
+        "--media-nice",
+        type=int,
+        default=0,
+        metavar="N",
+        help="nice value of the media loop, -20 to 19 (default 0); negative puts the calls' audio and timers "
+        "ahead of other work on the machine, like asterisk -p, and needs root or CAP_SYS_NICE",
+    )
     _call_options(srv, record=False, caller_id=False)
 
     ev = command(

@@ -24,6 +24,7 @@ import numpy as np
 from ivr import paths
 from ivr.app import wiring
 from ivr.app.printing import emit, server_say
+from ivr.clock import stopwatch
 from ivr.engine.call import Call, Caller
 from ivr.engine.ports import PromptAudio, Recognizer, RecognizerFactory, Transcript
 from ivr.engine.session import CallSetup
@@ -175,6 +176,16 @@ def _background_thread(name: str) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(1, thread_name_prefix=name, initializer=_lower_priority)
 
 
+def _media_priority(nice: int) -> None:
+    """The media loop's own thread (Linux nices threads one by one); the worker threads keep theirs."""
+    if nice == 0:
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+    except PermissionError:
+        raise IvrError(f"--media-nice {nice}: not permitted (below 0 needs root or CAP_SYS_NICE)") from None
+
+
 def _lower_priority() -> None:
     with contextlib.suppress(OSError):  # not permitted: the thread keeps the process's priority
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
@@ -186,6 +197,28 @@ def _sink(tag: str, as_json: bool) -> Callable[[Event], None]:
 
         return lambda e: emit(json.dumps({"call": tag, **e.as_dict()}, ensure_ascii=False), sys.stdout)
     return lambda e: emit(f"[{tag}] {e.text()}", sys.stdout)
+
+
+class GcPauses:
+    """How long Python's garbage collector held the media loop, per generation (logged at exit, like the ticker)."""
+
+    def __init__(self) -> None:
+        self.count = [0, 0, 0]
+        self.worst = [0.0, 0.0, 0.0]
+        self._since: Callable[[], float] | None = None
+        gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._since = stopwatch()
+        elif self._since is not None:
+            g = info["generation"]
+            self.count[g] += 1
+            self.worst[g] = max(self.worst[g], self._since())
+
+    def summary(self) -> str:
+        pairs = enumerate(zip(self.count, self.worst, strict=True))
+        return "garbage collections: " + ", ".join(f"gen{g} {n} (worst {w * 1000:.1f} ms)" for g, (n, w) in pairs)
 
 
 def warm_up(setup: CallSetup) -> None:
@@ -212,6 +245,8 @@ def serve(args: argparse.Namespace) -> int:
     problems = settings.problems()
     if problems:
         raise IvrError(problems[0])
+    if not -20 <= args.media_nice <= 19:
+        raise IvrError("--media-nice: -20 to 19")
     opts = wiring.Options(args.flow, args.model, args.vad, args.directory, args.records, None, args.notify)
     setup = wiring.setup(opts, [], "sip")
     directory = load_directory(opts.directory or paths.callers_file())
@@ -235,7 +270,10 @@ def serve(args: argparse.Namespace) -> int:
     gc.collect()
     gc.freeze()  # the models, prompts and flow are never freed: full collections need not walk them mid-tick
     engine = EngineHost(live, lookup, args.json)
+    _media_priority(args.media_nice)
+    pauses = GcPauses()
     status = run(engine, settings, server_say)
+    server_say(pauses.summary())
     writer.shutdown(wait=True)  # every record written before the notifier reads the tickets
     if isinstance(records, DurableRecords):
         wiring.notify_tickets(records, opts)
