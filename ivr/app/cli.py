@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from ivr import __version__, paths
+from ivr.app.printing import silence
 from ivr.errors import IvrError
 from ivr.flowlang.model import FlowError
 
@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ivr: {e}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `ivr ... | head -1`: the reader has gone; end quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        silence(sys.stdout)
         return 0
     except KeyboardInterrupt:
         print("ivr: interrupted", file=sys.stderr)

@@ -45,12 +45,17 @@ def say(message: str) -> None:
     print(f"ivr: {message}", file=sys.stderr, flush=True)
 
 
+def silence(stream: TextIO) -> None:
+    """Point a stream whose reader has gone (a closed pipe) at /dev/null, so later writes cannot fail."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+
+
 def emit(line: str, stream: TextIO) -> None:
     """Print a line for a server: a reader that has gone (a closed pipe) silences the stream, never the server."""
     try:
         print(line, file=stream, flush=True)
     except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+        silence(stream)
 
 
 def server_say(message: str) -> None:
