@@ -65,7 +65,6 @@ class DeviceLine:
         self._out: deque[Samples] = deque(np.zeros(FRAME, np.int16) for _ in range(_PREFILL_FRAMES))
         self._hangup = threading.Event()
         self._streams: list[Any] = []
-        self.frames_in = 0
         self.underruns = 0
         self.overflows = 0
         self._out_calls = 0
@@ -99,7 +98,7 @@ class DeviceLine:
         while self._out_calls < wanted and self.read() is not None:
             pass
         self._out.extend(np.zeros(FRAME, np.int16) for _ in range(_PREFILL_FRAMES - len(self._out)))
-        self.underruns = self.frames_in = 0
+        self.underruns = 0
 
     def _on_input(self, indata: np.ndarray, frames: int, time: Any, status: Any) -> None:
         if status.input_overflow:
@@ -120,15 +119,6 @@ class DeviceLine:
         """End the call: the next `read()` returns None (the caller hung up, or Ctrl-C)."""
         self._hangup.set()
 
-    def drain(self) -> Samples:
-        """Drop input that piled up (between calls), so a call starts with fresh audio."""
-        frames = []
-        while True:
-            try:
-                frames.append(self._in.get_nowait())
-            except queue.Empty:
-                return np.concatenate(frames) if frames else np.zeros(0, np.int16)
-
     def read(self) -> Samples | None:
         """The next caller frame; None when the call is hung up (Ctrl-C) or the device went silent (dead media)."""
         if self._hangup.is_set():
@@ -138,7 +128,6 @@ class DeviceLine:
         except queue.Empty:  # a dead device, not a quiet caller: a quiet caller still delivers frames
             self.end_reason = "dead_media"
             return None
-        self.frames_in += 1
         return frame
 
     def write(self, frame: Samples) -> None:
