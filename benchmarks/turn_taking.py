@@ -13,7 +13,11 @@ Printed: per split and condition, each detector's decision latency after the tru
 ("interrupted"), the reaction estimate (decision + the engine's measured share after the
 decision); the trade-off curve over the hangover; how well each cue tells a pause from the end
 (AUC); and the detector's cost per frame.
-Run: .venv/bin/python benchmarks/turn_taking.py [--engine-ms 60] [--no-curve] [--every N]
+With --smart-turn, also the field's end-of-turn model: Pipecat's Smart Turn v3.2 (its ONNX and
+feature code from the pipecat-ai wheel, which setup installs without its dependencies), asked
+100 or 200 ms into every silence as Pipecat does: how well it tells a pause from the end, and
+what ending the turn on its "complete" would do (its inference time, measured here, added).
+Run: .venv/bin/python benchmarks/turn_taking.py [--engine-ms 60] [--no-curve] [--every N] [--smart-turn]
 """
 
 from __future__ import annotations
@@ -22,11 +26,14 @@ import argparse
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Literal
 
 import numpy as np
 
 from ivr.adapters.vad import SileroVad
 from ivr.clock import RATE, stopwatch
+from ivr.errors import IvrError
+from ivr.eval.smart_turn import SmartTurn
 from ivr.eval.turns import (
     CONDITIONS,
     SPLITS,
@@ -189,6 +196,82 @@ def evidence(items: list[Played]) -> None:
     print("  (0.5 = no information; a cue that could end turns early without interrupting would need ~1.0)")
 
 
+@dataclass(frozen=True)
+class Asked:
+    """The model's answer at one silence of a played clip, `after` frames into it."""
+
+    frame: int
+    length: int
+    final: bool
+    p: float
+
+
+PRE_SPEECH_FRAMES = 25
+"""Pipecat's pre_speech_ms (500 ms) of audio before the turn's start goes to the model."""
+
+
+def ask(model: SmartTurn, x: Played, after: int, stop_p: float = 0.35, start_frames: int = 5) -> list[Asked]:
+    """The model's answer `after` frames into every silence of the turn that lasts that long."""
+    out, start, run, i = [], None, 0, 0
+    while i < len(x.p):
+        if start is None:
+            run = run + 1 if x.p[i] >= 0.5 else 0
+            if run >= start_frames:
+                start = i - start_frames + 1
+            i += 1
+            continue
+        end = next((k for k in range(i, len(x.p)) if x.p[k] >= stop_p), len(x.p))
+        if end - i >= after:
+            heard = x.audio[max(0, start - PRE_SPEECH_FRAMES) * FRAME : (i + after) * FRAME]
+            out.append(Asked(i, end - i, end == len(x.p), model.complete(heard)))
+        i = max(end, i + 1)
+    return out
+
+
+def smart_turn(items: list[Played], engine_ms: float) -> None:
+    try:
+        model = SmartTurn()
+    except IvrError as e:
+        raise SystemExit(f"--smart-turn: {e}") from None
+    for after in (5, 10):
+        elapsed = stopwatch()
+        asked = [ask(model, x, after) for x in items]
+        infer = elapsed() / max(1, sum(map(len, asked)))
+        lag = int(np.ceil(infer * RATE / FRAME))
+        ends = [a.p for found in asked for a in found if a.final]
+        pauses = [a.p for found in asked for a in found if not a.final]
+        print(
+            f"\nSmart Turn v3.2 asked {after * FRAME * 1000 // RATE} ms into each silence: {len(ends)} ends, "
+            f"{len(pauses)} pauses, AUC {auc(ends, pauses):.2f}; {infer * 1000:.0f} ms per answer on one thread"
+        )
+        for theta in (0.5, 0.8, 0.9, 0.95):
+            share = sum(p >= theta for p in ends) / len(ends)
+            cells = []
+            for split in SPLITS:
+                outcomes = [
+                    model_outcome(x, found, after + lag, theta, NEW.stop_s)
+                    for x, found in zip(items, asked, strict=True)
+                    if x.clip.split == split
+                ]
+                s = summary(outcomes, set())
+                cells.append(f"{s['median']:4.0f} {s['median'] + engine_ms:4.0f} {s['interrupted']:4d}")
+            print(
+                f"  'complete' at p >= {theta:.2f} ({share:.0%} of ends, {sum(p >= theta for p in pauses)} pauses) "
+                f"ends the turn, else {NEW.stop_s * 1000:.0f} ms: dev {cells[0]}   test {cells[1]}"
+            )
+    print("  (median decision, reaction, clips interrupted; the fixed 500 ms rows above are the baseline)")
+
+
+def model_outcome(x: Played, asked: list[Asked], quick: int, theta: float, stop_s: float) -> Outcome:
+    """Where the turn ends if the model's 'complete' ends it after `quick` frames of silence, else after stop_s."""
+    edges: list[tuple[Literal["start", "stop"], int]] = []
+    for a in asked:
+        needed = quick if a.p >= theta else round(stop_s * RATE / FRAME)
+        if a.length >= needed:
+            edges.append(("stop", a.frame + needed - 1))
+    return judge(x.clip, edges)
+
+
 def cost(items: list[Played]) -> None:
     sample = items[:: max(1, len(items) // 200)]
     frames = sum(len(x.p) for x in sample)
@@ -212,6 +295,7 @@ def main() -> None:
     parser.add_argument("--engine-ms", type=float, default=ENGINE_MS, help="engine share after the decision (ms)")
     parser.add_argument("--no-curve", action="store_true", help="skip the trade-off curve and the evidence")
     parser.add_argument("--every", type=int, default=1, help="use every Nth clip (quick look)")
+    parser.add_argument("--smart-turn", action="store_true", help="also score Pipecat's Smart Turn v3.2 model (slow)")
     args = parser.parse_args()
     items = load(args.every)
     voices = sorted({x.clip.voice for x in items})
@@ -221,6 +305,8 @@ def main() -> None:
     if not args.no_curve:
         curve(items, args.engine_ms)
         evidence(items)
+    if args.smart_turn:
+        smart_turn(items, args.engine_ms)
     cost(items)
 
 

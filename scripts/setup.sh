@@ -40,6 +40,9 @@ if [ "$(cat .venv/.installed 2>/dev/null)" != "$stamp" ]; then
   pip_install -e '.[dev]'
   # silero-vad ships the ONNX model we use; its own Python code needs torch, which we don't.
   pip_install --no-deps 'silero-vad==6.2.3'
+  # Pipecat's Smart Turn v3.2 end-of-turn model, scored by benchmarks/turn_taking.py --smart-turn (model and
+  # feature code only: the rest of Pipecat and its dependencies are not needed).
+  pip_install --no-deps 'pipecat-ai==1.14.0'
   echo "$stamp" > .venv/.installed
 fi
 # Bytecode for our modules now: where PYTHONDONTWRITEBYTECODE is set (containers often do) every command would

@@ -150,3 +150,17 @@ def test_settings_validation_names_each_bad_value() -> None:
     assert DetectorSettings(quick_stop_s=0.6).validate() == ["quick_stop_s: 0.6 s must not be above stop_s (0.5 s)"]
     assert DetectorSettings(stop_p=0.6).validate() == ["stop_p: 0.6 must not be above start_p (0.5)"]
     assert DetectorSettings(start_s="fast").validate() == ["start_s: must be a number, not 'fast'"]  # type: ignore[arg-type]
+
+
+def test_the_fields_turn_model_is_installed_and_hears_a_finished_sentence() -> None:
+    # benchmarks/turn_taking.py --smart-turn scores Pipecat's Smart Turn v3.2 against our detector; this proves
+    # setup installs it and our loader feeds it right: "I am the only person in this conference" whole vs cut.
+    from ivr.eval.smart_turn import SmartTurn
+
+    c = clip("en_US_f_Allison/conf-onlyperson")
+    x = played(c, "silence")
+    model = SmartTurn()
+    whole = model.complete(x[: int((0.5 + c.truth.end + 0.2) * RATE)])
+    start, end = c.truth.segments[0]
+    cut = np.concatenate([x[: int((0.5 + (start + end) / 2) * RATE)], np.zeros(RATE // 5, np.int16)])
+    assert whole > 0.9 and model.complete(cut) < 0.5

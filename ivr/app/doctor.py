@@ -84,6 +84,17 @@ def silero() -> Finding:
         return Finding(False, "Silero VAD model", str(e))
 
 
+def smart_turn() -> Finding:
+    from ivr.errors import IvrError
+    from ivr.eval.smart_turn import model_files
+
+    try:
+        model, _ = model_files()
+    except IvrError as e:
+        return Finding(False, "Smart Turn model (benchmark)", str(e))
+    return Finding(True, "Smart Turn model (benchmark)", str(model))
+
+
 def portaudio() -> Finding:
     try:
         import sounddevice
@@ -154,6 +165,7 @@ CHECKS: list[Check] = [
     espeak_voice,
     vosk_model,
     silero,
+    smart_turn,
     python_packages,
     portaudio,
     _program("pulseaudio", "PulseAudio (sound-card tests)", "pulseaudio"),
