@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import numpy as np
 import pytest
 
 from ivr.adapters.directory import load_directory
+from ivr.app.cli import _COMMANDS, _parser
 from ivr.app.flows import fixed_texts
 from ivr.app.printing import width
 from ivr.clock import run_process
@@ -42,6 +44,37 @@ def test_every_command_explains_itself(args: list[str], audio_dir: Path) -> None
     out = ivr(*args, "--help", audio_dir=audio_dir)
     assert out.returncode == 0 and "usage: ivr" in out.stdout
     assert len(out.stdout.splitlines()) > 5
+
+
+@pytest.mark.parametrize(
+    "args",
+    [[c] for c in _COMMANDS]
+    + [["calls", "list"], ["calls", "show"], ["records", "sync"], ["prompts", "build"], ["flows", "check"]]
+    + [["flows", "graph"], ["replay", "x.wav", "--vad", "nope"], ["calls", "nope"], ["serve", "--max-calls", "x"]],
+)
+def test_a_command_parsed_alone_reads_as_in_the_whole_parser(
+    args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """main() builds only the named command's parser: its help, errors and defaults are the whole parser's."""
+    seen = []
+    for parser in (_parser(), _parser(args[0])):
+        for words in ([*args, "--help"], args, [*args, "x"]):
+            try:
+                parsed = vars(parser.parse_args(words))
+            except SystemExit as e:
+                parsed = {"exit": e.code}
+            parsed.pop("run", None)
+            seen.append((words, parsed, capsys.readouterr()))
+    half = len(seen) // 2
+    assert seen[:half] == seen[half:]
+
+
+def test_the_top_level_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    for words in (["--help"], ["-h", "replay"]):
+        with pytest.raises(SystemExit):
+            _parser(words[0]).parse_args(words)
+        shown = capsys.readouterr().out
+        assert [c for c in _COMMANDS if not re.search(rf"\n    {c}\s", shown)] == [], shown
 
 
 @pytest.mark.parametrize(
