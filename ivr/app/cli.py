@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -49,6 +50,8 @@ RECORDS_HELP = (
 
 
 def main(argv: list[str] | None = None) -> int:
+    # before numpy is imported: OpenBLAS's thread pool costs ~50 ms of each start, for arrays too small to share
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     argv = sys.argv[1:] if argv is None else argv
     args = _parser(argv[0] if argv else None).parse_args(argv)
     try:
