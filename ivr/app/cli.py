@@ -27,6 +27,7 @@ environment:
   IVR_AUDIO_DIR    prompt cache, recorded prompts, sample calls (default: audio/)
   IVR_CALLERS      the caller directory (default: callers.yaml)
   IVR_SILERO_MODEL a silero_vad.onnx file (default: the silero-vad package's)
+  IVR_CACHE_DIR    parsed flows and data files (default: $XDG_CACHE_HOME/ivr, else ~/.cache/ivr)
 
 examples:
   ivr demo                              a silent caller through the hotline flow
