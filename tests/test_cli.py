@@ -115,6 +115,17 @@ def test_replay_json_and_record(audio_dir: Path, tmp_path: Path) -> None:
     assert not both[:, 0].any() and both[:, 1].any()  # caller silent on the left, the IVR on the right
 
 
+def test_a_replay_leaves_its_records_store_closed(audio_dir: Path, tmp_path: Path) -> None:
+    """The CLI freezes what its imports made out of the garbage collector; what the call made is still
+    collected at exit, so the SQLite store is closed (its WAL checkpointed and removed)."""
+    caller = tmp_path / "caller.wav"
+    write_wav(caller, [np.zeros(8000 * 2, np.int16)], 8000)
+    store = tmp_path / "records" / "ivr.sqlite3"
+    out = ivr("replay", str(caller), "--model", "none", "--records", str(store), audio_dir=audio_dir)
+    assert out.returncode == 0, out.stderr
+    assert sorted(p.name for p in store.parent.iterdir()) == ["ivr.sqlite3"]
+
+
 def test_demo_runs_the_silent_script_with_the_real_model(audio_dir: Path) -> None:
     out = ivr("demo", audio_dir=audio_dir)
     assert out.returncode == 0, out.stderr
