@@ -52,7 +52,8 @@ RECORDS_HELP = (
 
 
 def main(argv: list[str] | None = None) -> int:
-    # before numpy is imported: OpenBLAS's thread pool costs ~50 ms of each start, for arrays too small to share
+    # Before numpy is imported: OpenBLAS's pool thread spins ~100 ms of CPU at each start (~50 ms of wall time
+    # when the other core is busy), for arrays too small to share.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     argv = sys.argv[1:] if argv is None else argv
     collecting = gc.isenabled()
@@ -96,7 +97,7 @@ def _lazy(module: str, function: str) -> Handler:
 
         handler = import_module(module).__getattribute__(function)
         # What the imports made lives as long as the process: no collection walks it again (the ones at exit
-        # took ~40 ms), and garbage the command makes later is still collected (a records store is closed).
+        # took 25-40 ms), and garbage the command makes later is still collected (a records store is closed).
         gc.freeze()
         gc.enable()
         return handler(args)  # type: ignore[no-any-return]
