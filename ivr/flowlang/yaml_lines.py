@@ -140,7 +140,7 @@ def _write(entry: Path, key: str, data: Any) -> None:
         blob = pickle.dumps((key, data), protocol=pickle.HIGHEST_PROTOCOL)
         entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=f".{entry.stem}.", suffix=".part")
-    except (OSError, pickle.PicklingError, RecursionError):
+    except (OSError, pickle.PicklingError, TypeError, RecursionError):
         return
     try:
         with os.fdopen(fd, "wb") as f:
