@@ -6,8 +6,8 @@ Prints, from one run on this machine:
   * Silero's share: the frames it ran the network on (the -60 dBFS gate and the noise-floor skip spare the
     rest), against the VAD as it was (gate -80 dBFS, no skip);
   * a whole `ivr replay --model none` process of a 30 s call against `python -c "import numpy, onnxruntime"`
-    (wall time of each process, median of --repeat; goal <= 2x).
-Run: .venv/bin/python benchmarks/replay_speed.py [--repeat N]
+    (wall time of each process, the two run in turn, median of --repeat; goal <= 2x).
+Run: .venv/bin/python benchmarks/replay_speed.py [--repeat N] [--only startup]
 """
 
 from __future__ import annotations
@@ -50,16 +50,29 @@ def baseline_vad() -> SileroVad:
     return SileroVad(gate_dbfs=-80.0, floor_margin_db=0.0, hold=0.0, gain_db=0.0, close_s=0.0)
 
 
-def process_wall(repeat: int, args: list[str]) -> float:
-    """Median wall seconds of a whole process, start to exit."""
-    times = []
+def process_wall(repeat: int, *commands: list[str]) -> list[float]:
+    """Median wall seconds of each whole process; the commands take turns, so a slow spell slows them alike."""
+    times: list[list[float]] = [[] for _ in commands]
     for _ in range(repeat):
-        elapsed = stopwatch()
-        done = run_process(args, 300, capture_output=True)
-        times.append(elapsed())
-        if done.returncode != 0:
-            raise SystemExit(f"{' '.join(args)} failed: {done.stderr[-300:]!r}")
-    return statistics.median(times)
+        for args, runs in zip(commands, times, strict=True):
+            elapsed = stopwatch()
+            done = run_process(args, 300, capture_output=True)
+            runs.append(elapsed())
+            if done.returncode != 0:
+                raise SystemExit(f"{' '.join(args)} failed: {done.stderr[-300:]!r}")
+    return [statistics.median(runs) for runs in times]
+
+
+def startup(repeat: int) -> None:
+    """A whole `ivr replay --model none` process of a 30 s call against importing numpy and onnxruntime."""
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = Path(tmp) / "call30.wav"
+        write_wav(wav, [hiss_call(30.0)], SAMPLE_RATE)
+        records = Path(tmp) / "records.sqlite3"
+        ivr = [sys.executable, "-m", "ivr.app.cli", "replay", str(wav), "--model", "none", "--records", str(records)]
+        base, whole = process_wall(repeat, [sys.executable, "-c", "import numpy, onnxruntime"], ivr)
+    print(f"a whole `ivr replay --model none` process, 30 s hiss call: {whole:.2f} s")
+    print(f"`python -c 'import numpy, onnxruntime'`: {base:.2f} s; ratio {whole / base:.2f} (goal <= 2)")
 
 
 def speech_ratio(flow: Any, prompts: PromptStore, model: VoskModel, audio: np.ndarray, repeat: int) -> None:
@@ -100,7 +113,11 @@ def speech_ratio(flow: Any, prompts: PromptStore, model: VoskModel, audio: np.nd
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5, help="runs per figure; the median is printed")
+    parser.add_argument("--only", choices=["startup"], help="only the whole-process figure")
     args = parser.parse_args()
+    if args.only == "startup":
+        startup(args.repeat)
+        return 0
 
     flow = load_flow(ROOT / "flows" / "hotline.yaml")
     prompts = PromptStore(ROOT / "audio", EspeakSynthesizer(), flow.audio)
@@ -138,15 +155,7 @@ def main() -> int:
 
     speech_ratio(flow, prompts, model, to_int16(resample(to_float(speech_call()), SAMPLE_RATE)), args.repeat)
     print()
-    with tempfile.TemporaryDirectory() as tmp:
-        wav = Path(tmp) / "call30.wav"
-        write_wav(wav, [hiss_call(30.0)], SAMPLE_RATE)
-        records = Path(tmp) / "records.sqlite3"
-        ivr = [sys.executable, "-m", "ivr.app.cli", "replay", str(wav), "--model", "none", "--records", str(records)]
-        base = process_wall(args.repeat, [sys.executable, "-c", "import numpy, onnxruntime"])
-        whole = process_wall(args.repeat, ivr)
-    print(f"a whole `ivr replay --model none` process, 30 s hiss call: {whole:.2f} s")
-    print(f"`python -c 'import numpy, onnxruntime'`: {base:.2f} s; ratio {whole / base:.2f} (goal <= 2)")
+    startup(args.repeat)
     return 0
 
 

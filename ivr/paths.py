@@ -34,3 +34,10 @@ def requirements_file() -> Path:
 def records_file() -> Path:
     base = ROOT if (ROOT / "flows").exists() else Path.cwd()
     return Path(os.environ.get("IVR_RECORDS", base / "records" / "ivr.sqlite3"))
+
+
+def cache_dir() -> Path:
+    """What can be rebuilt at any time (parsed YAML files): $IVR_CACHE_DIR, else $XDG_CACHE_HOME/ivr."""
+    if env := os.environ.get("IVR_CACHE_DIR"):
+        return Path(env)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ivr"

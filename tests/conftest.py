@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 
 # Journals that fall back off a full or read-only records disk go here during tests, not into the home folder.
 os.environ.setdefault("XDG_STATE_HOME", tempfile.mkdtemp(prefix="ivr-test-state-"))
+# Parsed YAML files too: the many flows the tests write are not kept in the user's cache.
+os.environ.setdefault("IVR_CACHE_DIR", tempfile.mkdtemp(prefix="ivr-test-cache-"))
 
 from collections.abc import Callable, Iterator
 from pathlib import Path

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import numpy as np
 import pytest
 
 from ivr.adapters.directory import load_directory
+from ivr.app.cli import _COMMANDS, _parser
 from ivr.app.flows import fixed_texts
 from ivr.app.printing import width
 from ivr.clock import run_process
@@ -42,6 +44,37 @@ def test_every_command_explains_itself(args: list[str], audio_dir: Path) -> None
     out = ivr(*args, "--help", audio_dir=audio_dir)
     assert out.returncode == 0 and "usage: ivr" in out.stdout
     assert len(out.stdout.splitlines()) > 5
+
+
+@pytest.mark.parametrize(
+    "args",
+    [[c] for c in _COMMANDS]
+    + [["calls", "list"], ["calls", "show"], ["records", "sync"], ["prompts", "build"], ["flows", "check"]]
+    + [["flows", "graph"], ["replay", "x.wav", "--vad", "nope"], ["calls", "nope"], ["serve", "--max-calls", "x"]],
+)
+def test_a_command_parsed_alone_reads_as_in_the_whole_parser(
+    args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """main() builds only the named command's parser: its help, errors and defaults are the whole parser's."""
+    seen = []
+    for parser in (_parser(), _parser(args[0])):
+        for words in ([*args, "--help"], args, [*args, "x"]):
+            try:
+                parsed = vars(parser.parse_args(words))
+            except SystemExit as e:
+                parsed = {"exit": e.code}
+            parsed.pop("run", None)
+            seen.append((words, parsed, capsys.readouterr()))
+    half = len(seen) // 2
+    assert seen[:half] == seen[half:]
+
+
+def test_the_top_level_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    for words in (["--help"], ["-h", "replay"]):
+        with pytest.raises(SystemExit):
+            _parser(words[0]).parse_args(words)
+        shown = capsys.readouterr().out
+        assert [c for c in _COMMANDS if not re.search(rf"\n    {c}\s", shown)] == [], shown
 
 
 @pytest.mark.parametrize(
@@ -80,6 +113,17 @@ def test_replay_json_and_record(audio_dir: Path, tmp_path: Path) -> None:
         assert (w.getnchannels(), w.getframerate(), w.getnframes()) == (2, 16000, 12 * 16000)
         both = np.frombuffer(w.readframes(w.getnframes()), "<i2").reshape(-1, 2)
     assert not both[:, 0].any() and both[:, 1].any()  # caller silent on the left, the IVR on the right
+
+
+def test_a_replay_leaves_its_records_store_closed(audio_dir: Path, tmp_path: Path) -> None:
+    """The CLI freezes what its imports made out of the garbage collector; what the call made is still
+    collected at exit, so the SQLite store is closed (its WAL checkpointed and removed)."""
+    caller = tmp_path / "caller.wav"
+    write_wav(caller, [np.zeros(8000 * 2, np.int16)], 8000)
+    store = tmp_path / "records" / "ivr.sqlite3"
+    out = ivr("replay", str(caller), "--model", "none", "--records", str(store), audio_dir=audio_dir)
+    assert out.returncode == 0, out.stderr
+    assert sorted(p.name for p in store.parent.iterdir()) == ["ivr.sqlite3"]
 
 
 def test_demo_runs_the_silent_script_with_the_real_model(audio_dir: Path) -> None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import numpy as np
 import pytest
 
+from ivr.clock import run_process
 from ivr.signal.resample import MAX_TERMS, PASSBAND, Resampler, _bank, ratio, resample
 
 # Both ways the outputs are computed (short convolutions, strided products), going up and down, plus a rate
@@ -123,3 +127,35 @@ def test_process_after_flush_is_a_mistake() -> None:
     r.flush()
     with pytest.raises(ValueError, match="after flush"):
         r.process(np.zeros(10))
+
+
+_HASH_OUTPUTS = """
+import hashlib, numpy as np
+from ivr.signal.resample import Resampler, resample
+x, h = np.random.default_rng(1).standard_normal(240000) * 3000, hashlib.sha256()
+for src, dst in RATIOS:
+    h.update(resample(x, src, dst).tobytes())
+    r = Resampler(src, dst)
+    h.update(b"".join(r.process(x[i : i + 4000]).tobytes() for i in range(0, len(x), 4000)) + r.flush().tobytes())
+for channels in (1, 2, 6):
+    h.update((x.reshape(-1, channels) @ np.full(channels, 0.7 / channels)).tobytes())
+print(h.hexdigest())
+"""
+
+
+def test_outputs_do_not_depend_on_blas_threads() -> None:
+    """`ivr` runs OpenBLAS on one thread (it starts faster): the large products give the same bits as with a pool."""
+    code = f"RATIOS = {RATIOS!r}\n{_HASH_OUTPUTS}"
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    hashes = {
+        threads: run_process(
+            [sys.executable, "-c", code],
+            120,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**env, "OPENBLAS_NUM_THREADS": threads} if threads else env,
+        ).stdout
+        for threads in ("1", "4", "")
+    }
+    assert len(set(hashes.values())) == 1, hashes

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import gc
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from ivr import __version__, paths
-from ivr.app.printing import silence
 from ivr.errors import IvrError
-from ivr.flowlang.model import FlowError
 
 DESCRIPTION = """\
 A scripted voice IVR that acts as the hotline's first-line agent and follows the hotline's service code
@@ -28,6 +28,7 @@ environment:
   IVR_AUDIO_DIR    prompt cache, recorded prompts, sample calls (default: audio/)
   IVR_CALLERS      the caller directory (default: callers.yaml)
   IVR_SILERO_MODEL a silero_vad.onnx file (default: the silero-vad package's)
+  IVR_CACHE_DIR    parsed flows and data files (default: $XDG_CACHE_HOME/ivr, else ~/.cache/ivr)
 
 examples:
   ivr demo                              a silent caller through the hotline flow
@@ -41,20 +42,41 @@ exit status: 0 ok; 1 a check found problems; 2 bad input (one line on stderr nam
 """
 
 Handler = Callable[[argparse.Namespace], int | None]
+Subparsers = argparse._SubParsersAction
+
+_FMT = argparse.RawDescriptionHelpFormatter
+RECORDS_HELP = (
+    "call-records store: a SQLite file, sqlite:///path or postgresql://... "
+    "(default: $IVR_RECORDS, else records/ivr.sqlite3)"
+)
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    # Before numpy is imported: OpenBLAS's pool thread spins ~100 ms of CPU at each start (~50 ms of wall time
+    # when the other core is busy), for arrays too small to share.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    argv = sys.argv[1:] if argv is None else argv
+    collecting = gc.isenabled()
+    gc.disable()  # until the command's modules are imported (they make no garbage to speak of): see _lazy
+    try:
+        return _dispatch(_parser(argv[0] if argv else None).parse_args(argv))
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     try:
         return int(args.run(args) or 0)
-    except FlowError as e:
-        for problem in e.problems:
+    except IvrError as e:
+        from ivr.flowlang.model import FlowError
+
+        for problem in e.problems if isinstance(e, FlowError) else [e]:
             print(f"ivr: {problem}", file=sys.stderr)
         return 2
-    except IvrError as e:
-        print(f"ivr: {e}", file=sys.stderr)
-        return 2
     except BrokenPipeError:  # `ivr ... | head -1`: the reader has gone; end quietly
+        from ivr.app.printing import silence
+
         silence(sys.stdout)
         return 0
     except KeyboardInterrupt:
@@ -73,23 +95,36 @@ def _lazy(module: str, function: str) -> Handler:
 
             preload_silero()
 
-        return import_module(module).__getattribute__(function)(args)  # type: ignore[no-any-return]
+        handler = import_module(module).__getattribute__(function)
+        # What the imports made lives as long as the process: no collection walks it again (the ones at exit
+        # took 25-40 ms), and garbage the command makes later is still collected (a records store is closed).
+        gc.freeze()
+        gc.enable()
+        return handler(args)  # type: ignore[no-any-return]
 
     return run
 
 
-def _parser() -> argparse.ArgumentParser:
-    fmt = argparse.RawDescriptionHelpFormatter
-    p = argparse.ArgumentParser(prog="ivr", description=DESCRIPTION, epilog=EPILOG, formatter_class=fmt)
+def _parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole `ivr` parser; given the command to run, only that command's (the others cost milliseconds to build)."""
+    p = argparse.ArgumentParser(prog="ivr", description=DESCRIPTION, epilog=EPILOG, formatter_class=_FMT)
     p.add_argument("--version", action="version", version=f"ivr {__version__}")
     sub = p.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    for name, add in _COMMANDS.items():
+        if command not in _COMMANDS or name == command:
+            add(sub)
+    return p
 
-    def command(name: str, help: str, description: str, handler: Handler) -> argparse.ArgumentParser:
-        c = sub.add_parser(name, help=help, description=description, formatter_class=fmt)
-        c.set_defaults(run=handler)
-        return c
 
-    replay = command(
+def _command(sub: Subparsers, name: str, help: str, description: str, handler: Handler) -> argparse.ArgumentParser:
+    c = sub.add_parser(name, help=help, description=description, formatter_class=_FMT)
+    c.set_defaults(run=handler)
+    return c
+
+
+def _replay(sub: Subparsers) -> None:
+    replay = _command(
+        sub,
         "replay",
         "run one call with a recording or a scripted caller and print its timeline",
         "Run one call under a simulated clock (time advances with the audio consumed, so a 40 s call replays in "
@@ -110,7 +145,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     _call_options(replay)
 
-    demo = command(
+
+def _demo(sub: Subparsers) -> None:
+    demo = _command(
+        sub,
         "demo",
         "replay the built-in silent caller through the hotline flow",
         "Replay audio/calls/silent.wav (made if missing): the opening greeting (ANS-2), then the silent-call "
@@ -119,7 +157,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     _call_options(demo)
 
-    chat = command(
+
+def _chat(sub: Subparsers) -> None:
+    chat = _command(
+        sub,
         "chat",
         "type what the caller says and read what the IVR says (for flow authors)",
         "A text caller: each line you type reaches the flow as the recogniser's words for an utterance of "
@@ -129,7 +170,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     _call_options(chat, record=False)
 
-    run = command(
+
+def _run(sub: Subparsers) -> None:
+    run = _command(
+        sub,
         "run",
         "run the flow live on a sound card",
         "Run one call live: the caller's audio from the input device, prompts to the output device. Every timer "
@@ -148,11 +192,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     _call_options(run)
 
-    command(
-        "devices", "list the audio devices", "List the audio devices PortAudio sees.", _lazy("ivr.app.calls", "devices")
+
+def _devices(sub: Subparsers) -> None:
+    _command(
+        sub,
+        "devices",
+        "list the audio devices",
+        "List the audio devices PortAudio sees.",
+        _lazy("ivr.app.calls", "devices"),
     )
 
-    srv = command(
+
+def _serve(sub: Subparsers) -> None:
+    srv = _command(
+        sub,
         "serve",
         "answer SIP calls: one process, many calls at once, on a SIP address",
         "Be a SIP endpoint that phones, PBXs and proxies (Kamailio) call: a UAS after RFC 3261 over UDP with "
@@ -186,7 +239,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     _call_options(srv, record=False, caller_id=False)
 
-    ev = command(
+
+def _eval(sub: Subparsers) -> None:
+    ev = _command(
+        sub,
         "eval",
         "score the hearing classifier on the labelled evaluation set",
         "Build the labelled evaluation set (real recorded speech from Debian's asterisk-core-sounds and alsa-utils "
@@ -200,7 +256,10 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--derive", action="store_true", help="also print the thresholds that fit the dev split best")
     ev.add_argument("--write", type=Path, metavar="DIR", help="also write the items as WAVs with labels.csv")
 
-    doctor = command(
+
+def _doctor(sub: Subparsers) -> None:
+    doctor = _command(
+        sub,
         "doctor",
         "check every runtime piece the IVR and its tests use",
         "Check, for real, every piece the IVR and its tests use: the espeak-ng Mandarin voice, the Vosk model, "
@@ -211,10 +270,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     doctor.add_argument("--json", action="store_true", help="one JSON object per check, with the files it found")
 
-    records_help = (
-        "call-records store: a SQLite file, sqlite:///path or postgresql://... "
-        "(default: $IVR_RECORDS, else records/ivr.sqlite3)"
-    )
+
+def _calls(sub: Subparsers) -> None:
     calls = sub.add_parser(
         "calls",
         help="list and show call records",
@@ -228,15 +285,18 @@ def _parser() -> argparse.ArgumentParser:
     fmt_group = cl.add_mutually_exclusive_group()
     fmt_group.add_argument("--json", action="store_true", help="one JSON object per call")
     fmt_group.add_argument("--csv", action="store_true", help="CSV with a header")
-    cl.add_argument("--records", metavar="URL", help=records_help)
+    cl.add_argument("--records", metavar="URL", help=RECORDS_HELP)
     cl.set_defaults(run=_lazy("ivr.app.records_cli", "calls_list"))
     cs = calls_sub.add_parser("show", help="everything about one call", description="Everything about one call.")
     cs.add_argument("id", metavar="ID", help="the call's ID (from ivr calls list)")
     cs.add_argument("--json", action="store_true", help="as one JSON object")
-    cs.add_argument("--records", metavar="URL", help=records_help)
+    cs.add_argument("--records", metavar="URL", help=RECORDS_HELP)
     cs.set_defaults(run=_lazy("ivr.app.records_cli", "calls_show"))
 
-    cb = command(
+
+def _callbacks(sub: Subparsers) -> None:
+    cb = _command(
+        sub,
         "callbacks",
         "the call-backs promised to callers, and marking them done",
         "List the call-backs promised to VIP callers (HEAR-2, HEAR-3): open ones (default), done or all, with their "
@@ -248,9 +308,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     cb.add_argument("id", nargs="?", metavar="ID", help="with done: the call-back's ID")
     cb.add_argument("--json", action="store_true", help="one JSON object per call-back")
-    cb.add_argument("--records", metavar="URL", help=records_help)
+    cb.add_argument("--records", metavar="URL", help=RECORDS_HELP)
 
-    tk = command(
+
+def _tickets(sub: Subparsers) -> None:
+    tk = _command(
+        sub,
         "tickets",
         "the tickets opened for departments, marking them done, sending pending ones",
         "List the tickets the IVR opened (REP-1 repairs, CONS-1 call-backs, UNSURE-1 escalations) with their "
@@ -267,11 +330,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     tk.add_argument("id", nargs="?", metavar="ID", help="with done: the ticket's ID")
     tk.add_argument("--json", action="store_true", help="one JSON object per ticket")
-    tk.add_argument("--records", metavar="URL", help=records_help)
+    tk.add_argument("--records", metavar="URL", help=RECORDS_HELP)
     tk.add_argument(
         "--notify", metavar="URL", help="with notify: log:///path or an http(s):// webhook (default: $IVR_NOTIFY)"
     )
 
+
+def _records(sub: Subparsers) -> None:
     rec = sub.add_parser("records", help="the records store itself", description="The records store itself.")
     rec_sub = rec.add_subparsers(metavar="ACTION", required=True)
     rs = rec_sub.add_parser(
@@ -280,10 +345,13 @@ def _parser() -> argparse.ArgumentParser:
         description="Replay into the store the writes the journal kept while the store could not be written, "
         "and mark calls left in progress by processes that are gone as unfinished.",
     )
-    rs.add_argument("--records", metavar="URL", help=records_help)
+    rs.add_argument("--records", metavar="URL", help=RECORDS_HELP)
     rs.set_defaults(run=_lazy("ivr.app.records_cli", "sync"))
 
-    sp = command(
+
+def _spec(sub: Subparsers) -> None:
+    sp = _command(
+        sub,
         "spec",
         "every rule of the service code: what carries it out, which tests prove it, what is missing",
         "List every rule ID of spec/REQUIREMENTS.md with the flow states and prompts that carry it out, the engine "
@@ -304,6 +372,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     sp.add_argument("--strict", action="store_true", help="exit 1 if any rule has something missing")
 
+
+def _prompts(sub: Subparsers) -> None:
     prompts = sub.add_parser("prompts", help="prompt audio", description="Prompt audio.")
     prompts_sub = prompts.add_subparsers(metavar="ACTION", required=True)
     build = prompts_sub.add_parser(
@@ -317,6 +387,8 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("flows", nargs="*", metavar="FLOW", help="flow names or files (default: all flows)")
     build.set_defaults(run=_lazy("ivr.app.flows", "build_prompts"))
 
+
+def _flows(sub: Subparsers) -> None:
     flows = sub.add_parser("flows", help="check and draw call flows", description="Check and draw call flows.")
     flows_sub = flows.add_subparsers(metavar="ACTION", required=True)
     chk = flows_sub.add_parser(
@@ -327,7 +399,7 @@ def _parser() -> argparse.ArgumentParser:
         "waits, FORBID-1 wording, ANS-1/ANS-2 opening, SIL-2, CLOSE-1, GRT-2/GRT-3, CONF-1/APOL-1/UNSURE-1 in "
         "every collected slot, unreachable states. Every finding is printed as file:line: message; one bad file "
         "does not stop the others. Exit status 1 if there are findings, 2 if a named flow does not exist.",
-        formatter_class=fmt,
+        formatter_class=_FMT,
     )
     chk.add_argument("flows", nargs="*", metavar="FLOW", help="flow names or files (default: all flows)")
     chk.add_argument("--model", metavar="DIR", help="also report phrase words missing from this Vosk model")
@@ -349,7 +421,25 @@ def _parser() -> argparse.ArgumentParser:
     graph.add_argument("--words", action="store_true", help="show each prompt's words instead of its id")
     graph.add_argument("-o", "--output", type=Path, help="file to write (default: standard output; svg/png need -o)")
     graph.set_defaults(run=_lazy("ivr.app.flows", "graph"))
-    return p
+
+
+_COMMANDS: dict[str, Callable[[Subparsers], None]] = {
+    "replay": _replay,
+    "demo": _demo,
+    "chat": _chat,
+    "run": _run,
+    "devices": _devices,
+    "serve": _serve,
+    "eval": _eval,
+    "doctor": _doctor,
+    "calls": _calls,
+    "callbacks": _callbacks,
+    "tickets": _tickets,
+    "records": _records,
+    "spec": _spec,
+    "prompts": _prompts,
+    "flows": _flows,
+}
 
 
 def _call_options(p: argparse.ArgumentParser, record: bool = True, caller_id: bool = True) -> None:

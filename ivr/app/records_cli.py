@@ -7,7 +7,6 @@ count two columns); `--json` gives one object per line, `--csv` a CSV with a hea
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import re
 import sys
@@ -86,6 +85,8 @@ def _emit(
         for row in rows:
             print(json_line(row))
     elif getattr(args, "csv", False):
+        import csv
+
         writer = csv.writer(sys.stdout)
         writer.writerow(rows[0].keys() if rows else header)
         for row in rows:

@@ -12,9 +12,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from statemachine import StateChart
+from statemachine import State, StateChart
 from statemachine.exceptions import InvalidDefinition
-from statemachine.io import create_machine_class_from_definition
 
 from ivr.flowlang.model import Flow, FlowError, Problem, StateSpec, TransitionSpec
 
@@ -118,22 +117,22 @@ def compile_flow(flow: Flow) -> type[StateChart]:
     """One StateChart class per flow; each call instantiates it with itself as the model."""
     if CALLER_HUNG_UP in flow.states:
         raise FlowError([Problem(flow.states[CALLER_HUNG_UP].where, f"'{CALLER_HUNG_UP}' is reserved")])
-    states: dict[str, Any] = {}
+    states = {s.id: State(initial=s.initial, final=s.hangup, enter=[_enter_action(s)]) for s in flow.states.values()}
+    states[CALLER_HUNG_UP] = State(final=True)
+    events: dict[str, Any] = {}
     for s in flow.states.values():
-        on: dict[str, list[dict[str, Any]]] = {}
+        on: dict[str, list[Any]] = {}  # a state's transitions grouped by event, each group in the flow's order
         for t in s.transitions:
-            entry: dict[str, Any] = {"target": t.target}
-            if t.guarded:
-                entry["cond"] = transition_guard(t)
-            on.setdefault(t.event, []).append(entry)
+            on.setdefault(t.event, []).append((states[t.target], transition_guard(t) if t.guarded else None))
         if not s.hangup:
-            on[LINE_ENDED_EVENT] = [{"target": CALLER_HUNG_UP}]
-        states[s.id] = {"initial": s.initial, "final": s.hangup, "on": on, "enter": [_enter_action(s)]}
-    states[CALLER_HUNG_UP] = {"final": True}
+            on[LINE_ENDED_EVENT] = [(states[CALLER_HUNG_UP], None)]
+        for event, targets in on.items():
+            for target, cond in targets:
+                transition = states[s.id].to(target, event=event, cond=cond)
+                events[event] = events[event] | transition if event in events else transition
     class_name = "".join(part.title() for part in flow.name.split("_")) + "Flow"
+    attrs = {"catch_errors_as_events": False, "validate_final_reachability": False, **states, **events}
     try:
-        return create_machine_class_from_definition(
-            class_name, states=states, catch_errors_as_events=False, validate_final_reachability=False
-        )
+        return type(StateChart)(class_name, (StateChart,), attrs)  # type: ignore[no-any-return]
     except InvalidDefinition as e:
         raise FlowError([Problem(flow.where["flow"], f"not a valid state machine: {str(e)[:200]}")]) from None

@@ -7,7 +7,6 @@ operator input: a huge or hostile value must not make a huge message).
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Iterable
 from pathlib import Path
@@ -101,6 +100,8 @@ def short(value: Any, limit: int = 40) -> str:
 
 def nearest(name: str, known: Iterable[str]) -> str:
     """' (did you mean X?)' for a typo, else ''."""
+    import difflib
+
     found = difflib.get_close_matches(str(name)[:60], list(known), n=1, cutoff=0.6)
     return f" (did you mean '{found[0]}'?)" if found else ""
 

@@ -1,20 +1,30 @@
 """YAML loading that remembers the line of every mapping and key, for file:line errors, with bounded cost.
 
-Operator files are bounded: at most `max_bytes` on disk and `MAX_NODES` nodes once aliases are
-expanded (a "billion laughs" document is refused before anything walks it).
+Operator files are bounded: at most `max_bytes` on disk and `yaml_parse.MAX_NODES` nodes once aliases
+are expanded (a "billion laughs" document is refused before anything walks it).
+
+What a file parsed to is kept in a cache (`paths.cache_dir()/yaml`, one entry per file) under a key of
+its text, this module's and the parser's code, PyYAML's installed files and the Python version: a start
+whose files did not change reads the entry back and neither imports nor runs the parser. An entry whose
+key differs, or that cannot be read, is parsed again and rewritten; a file that does not parse is not kept.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from ivr import paths
 from ivr.errors import IvrError
 
-MAX_NODES = 200_000
-_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_CACHE_FORMAT = 1
+_MISS = object()
 
 
 class LineDict(dict[str, Any]):
@@ -43,43 +53,6 @@ class LineDict(dict[str, Any]):
         return out
 
 
-class _Loader(_Base):  # type: ignore[misc, valid-type]
-    pass
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
-    loader.flatten_mapping(node)
-    d = LineDict.empty(node.start_mark.line + 1)
-    for key_node, value_node in node.value:
-        # Keys are taken as written: YAML 1.1 would otherwise read `on:` as the boolean True.
-        if not isinstance(key_node, yaml.ScalarNode):
-            raise yaml.MarkedYAMLError(problem="keys must be plain names", problem_mark=key_node.start_mark)
-        key = str(key_node.value)
-        if key in d:
-            raise yaml.MarkedYAMLError(problem=f"duplicate key '{key[:40]}'", problem_mark=key_node.start_mark)
-        d[key] = loader.construct_object(value_node, deep=True)
-        d.key_lines[key] = key_node.start_mark.line + 1
-    return d
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
-    """How many nodes the document has once every alias is expanded (memoised, so bombs stay cheap)."""
-    if id(node) in memo:
-        return memo[id(node)]
-    memo[id(node)] = 1  # a node that refers to itself counts once
-    if isinstance(node, yaml.SequenceNode):
-        size = 1 + sum(_expanded_size(n, memo) for n in node.value)
-    elif isinstance(node, yaml.MappingNode):
-        size = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
-    else:
-        size = 1
-    memo[id(node)] = min(size, MAX_NODES + 1)
-    return memo[id(node)]
-
-
 def load_yaml(path: Path, max_bytes: int = 1_000_000) -> LineDict:
     """Parse a YAML file whose top level must be a mapping."""
     data = load_yaml_any(path, max_bytes)
@@ -99,20 +72,79 @@ def load_yaml_any(path: Path, max_bytes: int = 1_000_000) -> Any:
         raise IvrError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as e:
         raise IvrError(f"{path}: cannot read ({str(e)[:120]})") from None
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        if node is not None and _expanded_size(node, {}) > MAX_NODES:
-            raise IvrError(f"{path}: more than {MAX_NODES} YAML nodes once aliases are expanded")
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        line = f":{mark.line + 1}" if mark else ""
-        raise IvrError(f"{path}{line}: invalid YAML: {str(e.problem or e.context)[:120]}") from None
-    except yaml.YAMLError as e:
-        raise IvrError(f"{path}: invalid YAML: {str(e)[:120]}") from None
-    except (ValueError, RecursionError) as e:  # e.g. an integer literal of 5,000 digits
-        raise IvrError(f"{path}: invalid YAML value ({str(e)[:80]})") from None
-    finally:
-        loader.dispose()
+    entry = _entry(path)
+    key = _key(text)
+    if entry is not None and key is not None:
+        data = _read(entry, key)
+        if data is not _MISS:
+            return data
+    from ivr.flowlang.yaml_parse import parse
+
+    data = parse(path, text)
+    if entry is not None and key is not None:
+        _write(entry, key, data)
     return data
+
+
+def _entry(path: Path) -> Path | None:
+    """The cache file that holds what `path` parsed to (one per file, so the cache grows with files, not edits)."""
+    try:
+        return paths.cache_dir() / "yaml" / f"{hashlib.sha256(os.fsencode(path.resolve())).hexdigest()[:32]}.pickle"
+    except (OSError, RuntimeError):  # no home folder, a symlink loop
+        return None
+
+
+def _key(text: str) -> str | None:
+    """What the parse of `text` depends on; None when the parser's code cannot be read (nothing is cached)."""
+    code = _code()
+    if code is None:
+        return None
+    return hashlib.sha256(f"{code}\0{text}".encode()).hexdigest()
+
+
+@cache
+def _code() -> str | None:
+    """The cache format, Python's version, this module's and the parser's source, PyYAML's installed files."""
+    import importlib.util
+
+    here = Path(__file__)
+    try:
+        sources = [p.read_bytes() for p in (here, here.with_name("yaml_parse.py"))]
+    except OSError:
+        return None
+    spec = importlib.util.find_spec("yaml")
+    installed = []
+    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+        try:
+            files = [(e.name, e.stat()) for e in os.scandir(folder) if e.is_file()]
+        except OSError:
+            return None
+        installed += sorted((name, st.st_size, st.st_mtime_ns) for name, st in files)
+    digest = hashlib.sha256(repr((_CACHE_FORMAT, sys.version, installed)).encode())
+    for source in sources:
+        digest.update(hashlib.sha256(source).digest())
+    return digest.hexdigest()
+
+
+def _read(entry: Path, key: str) -> Any:
+    try:
+        stored, data = pickle.loads(entry.read_bytes())
+    except Exception:  # missing, torn or foreign: parsed again and rewritten
+        return _MISS
+    return data if stored == key else _MISS
+
+
+def _write(entry: Path, key: str, data: Any) -> None:
+    """Keep the parse, atomically (a reader sees the old entry or the new, never part of one); best effort."""
+    try:
+        blob = pickle.dumps((key, data), protocol=pickle.HIGHEST_PROTOCOL)
+        entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=f".{entry.stem}.", suffix=".part")
+    except (OSError, pickle.PicklingError, TypeError, RecursionError):
+        return
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(blob)
+        os.replace(tmp, entry)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)

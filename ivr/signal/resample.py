@@ -11,7 +11,6 @@ going down in rate nothing folds back into the band (anti-aliasing), going up no
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from functools import cache
 from math import ceil, gcd, pi
 
@@ -36,6 +35,8 @@ def ratio(src_rate: int, dst_rate: int) -> tuple[int, int]:
     up, down = dst_rate // g, src_rate // g
     if max(up, down) <= MAX_TERMS:
         return up, down
+    from fractions import Fraction
+
     if down > up:
         f = Fraction(dst_rate, src_rate).limit_denominator(MAX_TERMS)
         return f.numerator, f.denominator
