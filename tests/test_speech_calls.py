@@ -11,6 +11,7 @@ from conftest import ReplayFn, caller, events, silence, speech
 from ivr.adapters.espeak import EspeakSynthesizer
 from ivr.adapters.prompts import PromptStore
 from ivr.adapters.scripted_caller import CALLER_RATE, CALLER_VOICE
+from ivr.adapters.vosk import VoskModel, VoskRecognizer
 from ivr.eval.dataset import line_noise
 from ivr.flowlang.model import AudioSettings, Flow
 from ivr.frames import to_int16
@@ -147,3 +148,25 @@ def test_a_caller_who_talks_over_the_read_back_cuts_it_and_a_forced_grammar_word
     transcripts = events(replayed, "transcript")
     assert len(transcripts) >= 2 and set(transcripts[1]["text"].split()) <= {"네", "아니요", "예"}
     assert events(replayed, "slot_confirmed") == [], "a word the grammar forced is never a yes (UNSURE-1)"
+
+
+class _Watched:
+    """The real Vosk model, keeping each call's recogniser to look at afterwards."""
+
+    def __init__(self, model: VoskModel) -> None:
+        self.model = model
+        self.made: list[VoskRecognizer] = []
+
+    def new_call(self) -> VoskRecognizer:
+        self.made.append(self.model.new_call())
+        return self.made[-1]
+
+
+@pytest.mark.parametrize("speaks", [False, True])
+def test_vosk_is_built_only_when_the_caller_speaks(run_call: ReplayFn, vosk_model: VoskModel, speaks: bool) -> None:
+    # Issue 7.7: a silent or hissy call costs no recogniser (~70 ms of a core each, and again per phrase list).
+    watched = _Watched(vosk_model)
+    line = caller(silence(3.0), speech(), silence(8)) if speaks else caller(silence(20.0))
+    replayed = run_call(line, recognizers=watched)
+    assert len(watched.made) == 1 and watched.made[0].built is speaks
+    assert bool(events(replayed, "transcript")) is speaks

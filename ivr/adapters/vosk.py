@@ -98,25 +98,36 @@ def undithered(path: Path) -> Path:
 
 
 class VoskRecognizer:
-    """Recognition of one call's caller speech, one utterance at a time."""
+    """Recognition of one call's caller speech, one utterance at a time.
+
+    Vosk's recogniser is built when the first frame of speech comes (~70 ms of a core): a call whose caller
+    never speaks, or a state whose phrase list changes before anyone speaks, builds none.
+    """
 
     def __init__(self, model: object, has_unk: bool) -> None:
         self._model = model
         self._has_unk = has_unk
         self._grammar: str | None = None
         self._wanted: str | None = None
-        self._rec = self._new(None)
+        self._rec: Any = None
         self._in_utterance = False
         self._parts: list[Transcript] = []
         self._ready: Transcript | None = None
 
+    @property
+    def built(self) -> bool:
+        """Whether Vosk's recogniser exists (it is made by the first frame of speech)."""
+        return self._rec is not None
+
     def accept(self, frame: Samples) -> None:
         self._in_utterance = True
+        if self._rec is None:
+            self._rec = self._new(self._grammar)
         if self._rec.AcceptWaveform(frame.tobytes()) and (part := _transcript(self._rec.Result())) is not None:
             self._parts.append(part)
 
     def end_utterance(self) -> None:
-        last = _transcript(self._rec.FinalResult())
+        last = _transcript(self._rec.FinalResult()) if self._rec is not None else None
         parts = [*self._parts, *([last] if last else [])]
         self._parts = []
         self._in_utterance = False
@@ -145,7 +156,7 @@ class VoskRecognizer:
 
     def _apply_grammar(self) -> None:
         if self._wanted != self._grammar:
-            self._rec = self._new(self._wanted)
+            self._rec = None
             self._grammar = self._wanted
 
     def _new(self, grammar: str | None) -> Any:
