@@ -154,13 +154,17 @@ def test_settings_validation_names_each_bad_value() -> None:
 
 def test_the_fields_turn_model_is_installed_and_hears_a_finished_sentence() -> None:
     # benchmarks/turn_taking.py --smart-turn scores Pipecat's Smart Turn v3.2 against our detector; this proves
-    # setup installs it and our loader feeds it right: "I am the only person in this conference" whole vs cut.
+    # setup installs it and our loader feeds it right: "I am the only person in this conference" whole vs cut
+    # inside its last word (0.4-0.6 s before the end: "confer-"). Cut between words the model mostly calls the
+    # phrase complete, so a cut at an arbitrary point proves nothing either way.
     from ivr.eval.smart_turn import SmartTurn
 
     c = clip("en_US_f_Allison/conf-onlyperson")
     x = played(c, "silence")
     model = SmartTurn()
     whole = model.complete(x[: int((0.5 + c.truth.end + 0.2) * RATE)])
-    start, end = c.truth.segments[0]
-    cut = np.concatenate([x[: int((0.5 + (start + end) / 2) * RATE)], np.zeros(RATE // 5, np.int16)])
-    assert whole > 0.9 and model.complete(cut) < 0.5
+    cuts = [
+        model.complete(np.concatenate([x[: int((0.5 + c.truth.end - back) * RATE)], np.zeros(RATE // 5, np.int16)]))
+        for back in (0.4, 0.5, 0.6)
+    ]
+    assert whole > 0.9 and max(cuts) < 0.5, (whole, cuts)
