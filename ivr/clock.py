@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import queue
-import socket
-import sqlite3
-import subprocess
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -15,8 +11,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-if TYPE_CHECKING:  # asyncio costs 40 ms to import: only `ivr serve` needs it
+if TYPE_CHECKING:  # asyncio costs 40 ms to import: only `ivr serve` needs it; the others ~15 ms together
     import asyncio
+    import queue
+    import socket
+    import sqlite3
+    import subprocess
 
 T = TypeVar("T")
 
@@ -109,6 +109,8 @@ def stopwatch() -> Callable[[], float]:
 
 def run_process(args: list[str], seconds: float, **kwargs: Any) -> subprocess.CompletedProcess[Any]:
     """subprocess.run bounded by `seconds` of wall time."""
+    import subprocess
+
     return subprocess.run(args, timeout=seconds, **kwargs)
 
 
@@ -136,6 +138,8 @@ def sqlite_connect(path: Path, lock_wait_s: float) -> sqlite3.Connection:
     """An autocommit SQLite connection whose lock waits are bounded by `lock_wait_s` of wall time.
 
     Usable from a writer thread other than the opener's; callers serialise their own use."""
+    import sqlite3
+
     return sqlite3.connect(path, timeout=lock_wait_s, isolation_level=None, check_same_thread=False)
 
 

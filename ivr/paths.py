@@ -37,7 +37,7 @@ def records_file() -> Path:
 
 
 def cache_dir() -> Path:
-    """What can be rebuilt at any time (parsed YAML files): $IVR_CACHE_DIR, else $XDG_CACHE_HOME/ivr."""
+    """What can be rebuilt at any time (parsed YAML, the Silero graph, Vosk views): $IVR_CACHE_DIR, else XDG's."""
     if env := os.environ.get("IVR_CACHE_DIR"):
         return Path(env)
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ivr"

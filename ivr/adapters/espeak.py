@@ -9,9 +9,6 @@ process). A prompt is rendered once and cached, so a wrong render would stay wro
 from __future__ import annotations
 
 import shutil
-import subprocess
-import tempfile
-import wave
 from functools import cache
 from pathlib import Path
 
@@ -49,6 +46,10 @@ class EspeakSynthesizer:
     name = "espeak-ng"
 
     def render(self, text: str, voice: str, rate: int) -> tuple[np.ndarray, int]:
+        import subprocess  # only when a prompt is not in the cache yet: ~5 ms of each start otherwise
+        import tempfile
+        import wave
+
         if voice not in voices():
             near = ", ".join(v for v in voices() if voice.split("-")[0].lower() in v.lower()) or "espeak-ng --voices"
             raise IvrError(f"voice '{voice}': espeak-ng has no such voice (see {near})")

@@ -7,7 +7,6 @@ import importlib.util
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -17,6 +16,7 @@ from ivr.clock import RATE
 from ivr.engine.ports import Transcript
 from ivr.errors import IvrError
 from ivr.frames import Samples
+from ivr.paths import cache_dir
 
 MODEL_ENV = "IVR_VOSK_MODEL"
 NO_MODEL = "none"
@@ -76,10 +76,12 @@ def undithered(path: Path) -> Path:
     if not mfcc.is_file() or "--dither=0" in (text := mfcc.read_text()):
         return path
     key = hashlib.sha256(f"{path.resolve()}\n{text}".encode()).hexdigest()[:16]
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ivr" / "vosk-models"
+    cache = cache_dir() / "vosk-models"
     view = cache / f"{path.name}-{key}"
     if (view / "conf" / "mfcc.conf").is_file():
         return view
+    import tempfile  # only when the view is made (~4 ms of every start otherwise)
+
     try:
         cache.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=cache, prefix=".part-"))

@@ -28,7 +28,8 @@ environment:
   IVR_AUDIO_DIR    prompt cache, recorded prompts, sample calls (default: audio/)
   IVR_CALLERS      the caller directory (default: callers.yaml)
   IVR_SILERO_MODEL a silero_vad.onnx file (default: the silero-vad package's)
-  IVR_CACHE_DIR    parsed flows and data files (default: $XDG_CACHE_HOME/ivr, else ~/.cache/ivr)
+  IVR_CACHE_DIR    what can be rebuilt: parsed YAML files, the optimised Silero graph, Vosk model views
+                   (default: $XDG_CACHE_HOME/ivr, else ~/.cache/ivr)
 
 examples:
   ivr demo                              a silent caller through the hotline flow
@@ -55,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     # Before numpy is imported: OpenBLAS's pool thread spins ~100 ms of CPU at each start (~50 ms of wall time
     # when the other core is busy), for arrays too small to share.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from ivr.app.deferred import defer
+
+    defer("asyncio")
     argv = sys.argv[1:] if argv is None else argv
     collecting = gc.isenabled()
     gc.disable()  # until the command's modules are imported (they make no garbage to speak of): see _lazy

@@ -15,7 +15,6 @@ import hashlib
 import os
 import pickle
 import sys
-import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -136,6 +135,8 @@ def _read(entry: Path, key: str) -> Any:
 
 def _write(entry: Path, key: str, data: Any) -> None:
     """Keep the parse, atomically (a reader sees the old entry or the new, never part of one); best effort."""
+    import tempfile  # only when an entry is written (~6 ms of a start otherwise)
+
     try:
         blob = pickle.dumps((key, data), protocol=pickle.HIGHEST_PROTOCOL)
         entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -12,16 +12,17 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
 from collections.abc import Callable
-from concurrent.futures import Executor, Future
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ivr.clock import wall_time
 from ivr.errors import IvrError
 from ivr.records.model import CallbackRequest, CallEnd, CallStart, TicketRequest
 from ivr.records.store import Store, Writes, dump, load, new_id
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor, Future
 
 Warn = Callable[[str], None]
 
@@ -86,7 +87,7 @@ class DurableRecords:
     def __init__(self, store: Store, journal_dir: Path, warn: Warn, worker: str | None = None) -> None:
         self.store = store
         self.warn = warn
-        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+        self.worker = worker or f"{os.uname().nodename}:{os.getpid()}"
         self.journal_dir = journal_dir
         self.journal = Journal(journal_dir / f"{self.worker.replace(':', '-').replace('/', '_')}.jsonl", FALLBACK)
         self._failing = False

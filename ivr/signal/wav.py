@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import os
 import struct
-import tempfile
-import wave
 from collections import deque
 from collections.abc import Generator
 from dataclasses import dataclass
@@ -223,6 +221,9 @@ def write_wav(path: Path | str, channels: list[Samples], rate: int = RATE) -> No
     data = np.zeros((n, len(channels)), np.int16)
     for i, c in enumerate(channels):
         data[: len(c), i] = c
+    import tempfile  # only where a file is written (~4 ms of every start otherwise)
+    import wave
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
     try:
