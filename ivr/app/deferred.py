@@ -10,7 +10,7 @@ import threading
 import types
 from typing import Any
 
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entrant: the module's own import may read a stand-in
 
 
 class _Deferred(types.ModuleType):

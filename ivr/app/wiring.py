@@ -13,6 +13,7 @@ from ivr.engine.session import CallSetup, Sink
 from ivr.errors import IvrError
 from ivr.flowlang.load import find_flow, load_flow
 from ivr.flowlang.model import Flow
+from ivr.records.durable import worker_id
 from ivr.records.port import CallRecords
 
 
@@ -32,10 +33,6 @@ class Options:
 def load(name: str) -> Flow:
     """A flow by name (flows/NAME.yaml) or by path."""
     return load_flow(find_flow(name, paths.flows_dir()))
-
-
-def worker_id() -> str:
-    return f"{os.uname().nodename}:{os.getpid()}"
 
 
 def records_url(option: str | None) -> str:

@@ -27,6 +27,11 @@ if TYPE_CHECKING:
 Warn = Callable[[str], None]
 
 
+def worker_id() -> str:
+    """This process among the workers writing one store: host:pid."""
+    return f"{os.uname().nodename}:{os.getpid()}"
+
+
 FALLBACK = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "ivr" / "journal"
 """Where the journal goes when its own folder cannot be written (the store's disk is full or read-only)."""
 
@@ -87,7 +92,7 @@ class DurableRecords:
     def __init__(self, store: Store, journal_dir: Path, warn: Warn, worker: str | None = None) -> None:
         self.store = store
         self.warn = warn
-        self.worker = worker or f"{os.uname().nodename}:{os.getpid()}"
+        self.worker = worker or worker_id()
         self.journal_dir = journal_dir
         self.journal = Journal(journal_dir / f"{self.worker.replace(':', '-').replace('/', '_')}.jsonl", FALLBACK)
         self._failing = False
