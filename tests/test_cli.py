@@ -86,6 +86,8 @@ def test_the_top_level_help_lists_every_command(capsys: pytest.CaptureFixture[st
         (["replay", "SILENT", "--model", "/no/model"], "ivr: --model: /no/model is not a Vosk model directory"),
         (["replay", "SILENT", "--record", "out.mp3"], "ivr: --record: out.mp3 must end in .wav"),
         (["replay", "SILENT", "--record", "/proc/nope/out.wav", "--model", "none"], "ivr: --record: cannot write"),
+        (["eval", "--lead", "-1"], "ivr: --lead: -1 s is out of range (0-60 s)"),
+        (["eval", "--lead", "nan"], "ivr: --lead: nan s is out of range (0-60 s)"),
     ],
 )
 def test_bad_input_is_one_line_and_nonzero(args: list[str], message: str, audio_dir: Path, tmp_path: Path) -> None:

@@ -47,6 +47,19 @@ def test_sets_are_deterministic_and_splits_are_disjoint(hotline: Flow) -> None:
     assert len({c.split("/")[0] for c in test_clips}) >= 6  # several recorded speakers
 
 
+def test_a_longer_lead_puts_more_line_before_every_caller_and_changes_nothing_else() -> None:
+    # `ivr eval --lead 10`: the caller speaks after the greeting, when the VAD's noise floor has settled
+    for which in evalset.SETS:
+        usual = {i.name: i for i in evalset.build("dev", which)}
+        for item in evalset.build("dev", which, lead_s=10.0):
+            before = usual[item.name]
+            assert item.params == before.params and item.label == before.label
+            speaks = "clip" in item.params  # the lines with nobody on them are as long as ever
+            default = 3.0 if item.params.get("condition", "").endswith("_under") else 1.5
+            added = round((10.0 - default) * RATE) if speaks else 0
+            assert len(item.audio) == len(before.audio) + added, item.name
+
+
 def test_overlap_set_has_every_band_the_rules_name(hotline: Flow) -> None:
     items = [r.item for r in heard("dev", "overlap", hotline)]
     conditions = {(i.params["condition"], i.label) for i in items}

@@ -259,6 +259,13 @@ def _eval(sub: Subparsers) -> None:
     ev.add_argument("--flow", default="hotline", help="flow whose hearing thresholds to use (default: hotline)")
     ev.add_argument("--derive", action="store_true", help="also print the thresholds that fit the dev split best")
     ev.add_argument("--write", type=Path, metavar="DIR", help="also write the items as WAVs with labels.csv")
+    ev.add_argument(
+        "--lead",
+        type=float,
+        metavar="S",
+        help="seconds of line before every caller speaks, 0-60 (default: 1.5, 3 over babble, music or hum; "
+        "10 is a caller who speaks after the greeting)",
+    )
 
 
 def _doctor(sub: Subparsers) -> None:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from ivr.app.printing import table
 from ivr.app.progress import Progress
 from ivr.app.wiring import load
+from ivr.errors import IvrError
 from ivr.signal.hearing import HearingThresholds
 
 if TYPE_CHECKING:
@@ -20,16 +21,19 @@ if TYPE_CHECKING:
 def evaluate(args: argparse.Namespace) -> int:
     from ivr.eval import dataset, scoring
 
+    if args.lead is not None and not 0 <= args.lead <= 60:  # also refuses nan
+        raise IvrError(f"--lead: {args.lead:g} s is out of range (0-60 s)")
     flow = load(args.flow)
     thresholds = flow.hearing
     results: dict[str, list[Result]] = {}
     for which in dataset.SETS:
-        items = list(dataset.build(args.split, which))
+        items = list(dataset.build(args.split, which, lead_s=args.lead))
         if args.write is not None:
             dataset.write(items, args.write / which)
             print(f"wrote {len(items)} {which} recordings and labels.csv to {args.write / which}")
         results[which] = _hear(items, f"eval {args.split} {which}", thresholds, flow.listening)
-    print(f"{args.split} split; thresholds of flow '{flow.name}':")
+    lead = "" if args.lead is None else f"; {args.lead:g} s of line before each caller"
+    print(f"{args.split} split{lead}; thresholds of flow '{flow.name}':")
     print(thresholds_table(thresholds))
     for which, found in results.items():
         print()
@@ -39,7 +43,9 @@ def evaluate(args: argparse.Namespace) -> int:
         dev = [r for which in dataset.SETS for r in results[which]] if args.split == "dev" else []
         if not dev:
             for which in dataset.SETS:
-                dev += _hear(list(dataset.build("dev", which)), f"eval dev {which}", thresholds, flow.listening)
+                dev += _hear(
+                    list(dataset.build("dev", which, lead_s=args.lead)), f"eval dev {which}", thresholds, flow.listening
+                )
         print()
         print("derived on the dev split (clean and overlap sets):")
         print(thresholds_table(scoring.derive(dev)))

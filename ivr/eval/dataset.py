@@ -94,13 +94,14 @@ def compose(
     return y + line_noise(noise_kind, len(y), noise_db, rng)
 
 
-def build(split: str, which: str = "clean", seed: int = SEED) -> Iterator[Item]:
-    """The items of one set and split, in a fixed order."""
+def build(split: str, which: str = "clean", seed: int = SEED, lead_s: float | None = None) -> Iterator[Item]:
+    """The items of one set and split, in a fixed order; `lead_s`: the line before every caller speaks (default
+    1.5 s, 3 s over babble, music or hum), e.g. 10 s for a caller who speaks after the greeting."""
     check_split(split)
     if which == "clean":
-        yield from _clean(split, seed)
+        yield from _clean(split, seed, 1.5 if lead_s is None else lead_s)
     elif which == "overlap":
-        yield from _overlap(split, seed)
+        yield from _overlap(split, seed, 1.5 if lead_s is None else lead_s, 3.0 if lead_s is None else lead_s)
     else:
         raise ValueError(f"unknown set {which!r}")
 
@@ -109,7 +110,7 @@ def _rng(seed: int, which: str, split: str, index: int) -> np.random.Generator:
     return np.random.default_rng([seed, SETS.index(which), SPLITS[split], index])
 
 
-def _clean(split: str, seed: int) -> Iterator[Item]:
+def _clean(split: str, seed: int, lead_s: float) -> Iterator[Item]:
     clips = speech_clips(split)
     pairs = [(label, c) for label in ("clear", "too_quiet", "noisy", "speakerphone") for c in clips]
     for index, (label, (name, clip)) in enumerate(pairs):
@@ -134,9 +135,8 @@ def _clean(split: str, seed: int) -> Iterator[Item]:
             p["noise"] = "pink"
             p["snr_db"] = rng.uniform(25, 40)
             p["rt60"], p["drr_db"] = rng.uniform(0.4, 1.0), rng.uniform(-6, 2)
-        audio = compose(
-            clip, p["level_db"], p["noise"], p["level_db"] - p["snr_db"], rng, p.get("rt60", 0.0), p.get("drr_db", 0.0)
-        )
+        level, noise_db = p["level_db"], p["level_db"] - p["snr_db"]
+        audio = compose(clip, level, p["noise"], noise_db, rng, p.get("rt60", 0.0), p.get("drr_db", 0.0), lead_s)
         yield Item(f"{split}-{index:03d}-{label}", label, _rounded(p), to_int16(audio))
     for index in range(_SILENCE_ITEMS):
         rng = np.random.default_rng([seed, SPLITS[split], 1000 + index])
@@ -151,7 +151,7 @@ def _clean(split: str, seed: int) -> Iterator[Item]:
 Condition = Callable[[np.ndarray, np.random.Generator, dict[str, Any]], np.ndarray]
 
 
-def _overlap(split: str, seed: int) -> Iterator[Item]:
+def _overlap(split: str, seed: int, lead_s: float, under_lead_s: float) -> Iterator[Item]:
     clips = speech_clips(split)
     tracks = music_tracks(split)
     talkers = [c for _, c in clips]
@@ -159,28 +159,29 @@ def _overlap(split: str, seed: int) -> Iterator[Item]:
     def quiet_reverberant(clip: np.ndarray, rng: np.random.Generator, p: dict[str, Any]) -> np.ndarray:
         p.update(level_db=rng.uniform(-54, -42), noise="pink", snr_db=rng.uniform(25, 40))
         p.update(rt60=rng.uniform(0.4, 1.0), drr_db=rng.uniform(-6, 2))
-        return compose(clip, p["level_db"], "pink", p["level_db"] - p["snr_db"], rng, p["rt60"], p["drr_db"])
+        return compose(clip, p["level_db"], "pink", p["level_db"] - p["snr_db"], rng, p["rt60"], p["drr_db"], lead_s)
 
     def speakerphone_any(clip: np.ndarray, rng: np.random.Generator, p: dict[str, Any]) -> np.ndarray:
         p.update(level_db=rng.uniform(-48, -22), noise=str(rng.choice(["white", "pink"])), snr_db=rng.uniform(25, 40))
         p.update(rt60=rng.uniform(0.4, 1.2), drr_db=rng.uniform(-6, 3))
-        return compose(clip, p["level_db"], p["noise"], p["level_db"] - p["snr_db"], rng, p["rt60"], p["drr_db"])
+        level, noise_db = p["level_db"], p["level_db"] - p["snr_db"]
+        return compose(clip, level, p["noise"], noise_db, rng, p["rt60"], p["drr_db"], lead_s)
 
     def quiet_hiss(clip: np.ndarray, rng: np.random.Generator, p: dict[str, Any]) -> np.ndarray:
         p.update(level_db=rng.uniform(-54, -44), noise=str(rng.choice(["white", "pink"])), snr_db=rng.uniform(18, 24))
-        return compose(clip, p["level_db"], p["noise"], p["level_db"] - p["snr_db"], rng)
+        return compose(clip, p["level_db"], p["noise"], p["level_db"] - p["snr_db"], rng, lead_s=lead_s)
 
     def noisy_quiet(clip: np.ndarray, rng: np.random.Generator, p: dict[str, Any]) -> np.ndarray:
         kind = str(rng.choice(["white", "pink", "brown", "mains"]))
         p.update(level_db=rng.uniform(-54, -40), noise=kind, snr_db=rng.uniform(0, 10))
-        x = compose(clip, p["level_db"], "none", 0.0, rng)
+        x = compose(clip, p["level_db"], "none", 0.0, rng, lead_s=lead_s)
         bed = phone_band(mains_hum(len(x), rng)) if kind == "mains" else line_noise(kind, len(x), 0.0, rng)
         return x + at_rms(bed, p["level_db"] - p["snr_db"])
 
     def under(kind: str) -> Condition:
         def make(clip: np.ndarray, rng: np.random.Generator, p: dict[str, Any]) -> np.ndarray:
             p.update(level_db=rng.uniform(-32, -20), noise=kind, snr_db=rng.uniform(0, 10))
-            x = compose(clip, p["level_db"], "none", 0.0, rng, lead_s=3.0, tail_s=2.0)
+            x = compose(clip, p["level_db"], "none", 0.0, rng, lead_s=under_lead_s, tail_s=2.0)
             bed = _line(kind, len(x), rng, p)
             return x + at_rms(bed, p["level_db"] - p["snr_db"])
 
