@@ -55,7 +55,7 @@ def test_a_longer_lead_puts_more_line_before_every_caller_and_changes_nothing_el
             before = usual[item.name]
             assert item.params == before.params and item.label == before.label
             speaks = "clip" in item.params  # the lines with nobody on them are as long as ever
-            default = 3.0 if item.params.get("condition", "").endswith("_under") else 1.5
+            default = evalset.UNDER_LEAD_S if item.params.get("condition", "").endswith("_under") else evalset.LEAD_S
             added = round((10.0 - default) * RATE) if speaks else 0
             assert len(item.audio) == len(before.audio) + added, item.name
 

@@ -57,7 +57,20 @@ from ivr.eval.sources import SPLITS, check_split, music_tracks, speech_clips
 from ivr.frames import to_int16
 from ivr.signal.wav import write_wav
 
-__all__ = ["LABELS", "SETS", "Item", "build", "compose", "line_noise", "speech_clips", "to_int16", "utterance", "write"]
+__all__ = [
+    "LABELS",
+    "LEAD_S",
+    "SETS",
+    "UNDER_LEAD_S",
+    "Item",
+    "build",
+    "compose",
+    "line_noise",
+    "speech_clips",
+    "to_int16",
+    "utterance",
+    "write",
+]
 
 LABELS = ("clear", "too_quiet", "noisy", "speakerphone", "silence")
 SETS = ("clean", "overlap")
@@ -65,6 +78,10 @@ _SILENCE_ITEMS = 30
 _ALONE_ITEMS = 8  # per kind of line alone
 _ALONE_S = 10.0
 SEED = 20261124
+LEAD_S = 1.5
+"""The line before a caller speaks, by default."""
+UNDER_LEAD_S = 3.0
+"""The same over babble, music or hum, so the line's floor is heard first."""
 
 
 @dataclass(frozen=True)
@@ -85,7 +102,7 @@ def compose(
     rng: np.random.Generator,
     rt60: float = 0.0,
     drr_db: float = 0.0,
-    lead_s: float = 1.5,
+    lead_s: float = LEAD_S,
     tail_s: float = 1.5,
 ) -> np.ndarray:
     """A caller recording: line noise, the utterance, line noise."""
@@ -96,12 +113,12 @@ def compose(
 
 def build(split: str, which: str = "clean", seed: int = SEED, lead_s: float | None = None) -> Iterator[Item]:
     """The items of one set and split, in a fixed order; `lead_s`: the line before every caller speaks (default
-    1.5 s, 3 s over babble, music or hum), e.g. 10 s for a caller who speaks after the greeting."""
+    LEAD_S, UNDER_LEAD_S over babble, music or hum), e.g. 10 s for a caller who speaks after the greeting."""
     check_split(split)
     if which == "clean":
-        yield from _clean(split, seed, 1.5 if lead_s is None else lead_s)
+        yield from _clean(split, seed, LEAD_S if lead_s is None else lead_s)
     elif which == "overlap":
-        yield from _overlap(split, seed, 1.5 if lead_s is None else lead_s, 3.0 if lead_s is None else lead_s)
+        yield from _overlap(split, seed, *((LEAD_S, UNDER_LEAD_S) if lead_s is None else (lead_s, lead_s)))
     else:
         raise ValueError(f"unknown set {which!r}")
 
